@@ -31,6 +31,13 @@ if (files.length === 0) {
   process.exit(1)
 }
 
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files]
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+  ...files,
+]
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' })
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))

@@ -1,0 +1,5 @@
+// The core migration namespace, in order.
+import type { MigrationNamespace } from '../../strategies/strategy.js'
+import { migration as m000 } from './000_base.js'
+
+export const core: MigrationNamespace = { name: 'core', migrations: [m000] }

@@ -1,0 +1,357 @@
+// The embedded default store: one SQLite file under the prefix (better-sqlite3, WAL journal).
+// Each entity has its own table: the full entity document as JSON in `doc`, plus the columns
+// that constraints and lookups need (id, unique fields, `<fk>_id`, cache_key, expiry). Tags live
+// in one shared table. better-sqlite3 is synchronous; a mutex keeps every read and write outside
+// an open transaction so nobody sees uncommitted rows, and writes are serialized.
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { Mutex } from '../../../util/mutex.js'
+import type {
+  Migration,
+  MigrationState,
+  PageRequest,
+  PageResult,
+  Row,
+  StoreOps,
+  Strategy,
+  TableSpec,
+  TagPageRequest,
+  TagRow,
+  WriteExtras,
+} from '../strategy.js'
+
+type Db = Database.Database
+
+function q(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+function columnValue(v: unknown): unknown {
+  if (v === undefined) return null
+  if (typeof v === 'boolean') return v ? 1 : 0
+  if (v !== null && typeof v === 'object') return JSON.stringify(v)
+  return v
+}
+
+function nowSeconds(): number {
+  return Date.now() / 1000
+}
+
+/** Synchronous operations on one connection. Callers hold the strategy's mutex. */
+class SqliteOps implements StoreOps {
+  private readonly stmts = new Map<string, Database.Statement>()
+
+  constructor(private readonly db: Db) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql)
+    if (!s) {
+      s = this.db.prepare(sql)
+      this.stmts.set(sql, s)
+    }
+    return s
+  }
+
+  private live(t: TableSpec): string {
+    return t.ttl ? ' AND (expires_at IS NULL OR expires_at > ?)' : ''
+  }
+
+  private liveArgs(t: TableSpec): unknown[] {
+    return t.ttl ? [nowSeconds()] : []
+  }
+
+  private parse(doc: unknown): Row {
+    return JSON.parse(String(doc)) as Row
+  }
+
+  async select(t: TableSpec, id: string): Promise<Row | null> {
+    const r = this.stmt(`SELECT doc FROM ${q(t.name)} WHERE id = ?${this.live(t)}`).get(
+      id,
+      ...this.liveArgs(t),
+    ) as { doc: string } | undefined
+    return r ? this.parse(r.doc) : null
+  }
+
+  async selectByField(t: TableSpec, field: string, value: unknown): Promise<Row | null> {
+    const column = field === 'cache_key' ? 'cache_key' : field
+    const r = this.stmt(`SELECT doc FROM ${q(t.name)} WHERE ${q(column)} = ?${this.live(t)}`).get(
+      columnValue(value),
+      ...this.liveArgs(t),
+    ) as { doc: string } | undefined
+    return r ? this.parse(r.doc) : null
+  }
+
+  async page(t: TableSpec, req: PageRequest): Promise<PageResult> {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (req.after !== undefined) {
+      where.push('id > ?')
+      args.push(req.after)
+    }
+    if (req.foreign) {
+      where.push(`${q(`${req.foreign.field}_id`)} = ?`)
+      args.push(req.foreign.id)
+    }
+    if (req.tags && req.tags.length > 0) {
+      const marks = req.tags.map(() => '?').join(', ')
+      const having =
+        req.tagsCond === 'or' ? '' : ` GROUP BY entity_id HAVING COUNT(DISTINCT tag) = ${req.tags.length}`
+      where.push(`id IN (SELECT entity_id FROM tags WHERE entity_name = ? AND tag IN (${marks})${having})`)
+      args.push(t.name, ...req.tags)
+    }
+    if (t.ttl) {
+      where.push('(expires_at IS NULL OR expires_at > ?)')
+      args.push(nowSeconds())
+    }
+    const sql = `SELECT doc FROM ${q(t.name)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`
+    const rows = this.stmt(sql).all(...args, req.size + 1) as { doc: string }[]
+    const more = rows.length > req.size
+    return { rows: rows.slice(0, req.size).map((r) => this.parse(r.doc)), more }
+  }
+
+  private columns(t: TableSpec, row: Row, extras: WriteExtras | undefined): [string[], unknown[]] {
+    const names = ['id']
+    const values: unknown[] = [row.id]
+    for (const f of t.uniqueFields) {
+      if (f === 'id') continue
+      names.push(f)
+      values.push(columnValue(row[f]))
+    }
+    for (const f of t.foreignFields) {
+      names.push(`${f}_id`)
+      const ref = row[f] as { id?: string } | null | undefined
+      values.push(ref?.id ?? null)
+    }
+    if (t.cacheKey) {
+      names.push('cache_key')
+      values.push(extras?.cacheKey ?? null)
+    }
+    if (t.ttl) {
+      names.push('expires_at')
+      values.push(extras?.expiresAt ?? null)
+    }
+    names.push('doc')
+    values.push(JSON.stringify(row))
+    return [names, values]
+  }
+
+  private writeTags(t: TableSpec, id: string, row: Row | null): void {
+    if (!t.tags) return
+    this.stmt('DELETE FROM tags WHERE entity_name = ? AND entity_id = ?').run(t.name, id)
+    const tags = row?.tags
+    if (!Array.isArray(tags)) return
+    const ins = this.stmt('INSERT OR IGNORE INTO tags (tag, entity_name, entity_id) VALUES (?, ?, ?)')
+    for (const tag of tags) ins.run(tag, t.name, id)
+  }
+
+  async insert(t: TableSpec, row: Row, extras?: WriteExtras): Promise<void> {
+    const [names, values] = this.columns(t, row, extras)
+    const sql = `INSERT INTO ${q(t.name)} (${names.map(q).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`
+    this.stmt(sql).run(...values)
+    this.writeTags(t, String(row.id), row)
+  }
+
+  async update(t: TableSpec, id: string, row: Row, extras?: WriteExtras): Promise<void> {
+    const [names, values] = this.columns(t, row, extras)
+    const sql = `UPDATE ${q(t.name)} SET ${names.map((n) => `${q(n)} = ?`).join(', ')} WHERE id = ?`
+    this.stmt(sql).run(...values, id)
+    this.writeTags(t, id, row)
+  }
+
+  async delete(t: TableSpec, id: string): Promise<void> {
+    this.stmt(`DELETE FROM ${q(t.name)} WHERE id = ?`).run(id)
+    this.writeTags(t, id, null)
+  }
+
+  async tags(req: TagPageRequest): Promise<{ rows: TagRow[]; more: boolean }> {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (req.tag !== undefined) {
+      where.push('tag = ?')
+      args.push(req.tag)
+    }
+    if (req.after) {
+      where.push('(tag, entity_name, entity_id) > (?, ?, ?)')
+      args.push(...req.after)
+    }
+    const sql = `SELECT tag, entity_name, entity_id FROM tags${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY tag, entity_name, entity_id LIMIT ?`
+    const rows = this.stmt(sql).all(...args, req.size + 1) as TagRow[]
+    return { rows: rows.slice(0, req.size), more: rows.length > req.size }
+  }
+
+  async ttlOf(t: TableSpec, id: string): Promise<number | null> {
+    const r = this.stmt(`SELECT expires_at FROM ${q(t.name)} WHERE id = ?`).get(id) as
+      | { expires_at: number | null }
+      | undefined
+    if (!r || r.expires_at === null) return null
+    return Math.max(0, Math.floor(r.expires_at - nowSeconds()))
+  }
+}
+
+export interface SqliteOptions {
+  /** Path of the database file (created with its directory when missing). */
+  path: string
+}
+
+export class SqliteStrategy implements Strategy {
+  readonly name = 'sqlite' as const
+  private readonly db: Db
+  private readonly ops: SqliteOps
+  private readonly mutex = new Mutex()
+  private inTransaction = false
+
+  constructor(opts: SqliteOptions) {
+    mkdirSync(dirname(opts.path), { recursive: true })
+    this.db = new Database(opts.path)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('foreign_keys = ON')
+    this.db.pragma('busy_timeout = 5000')
+    this.ops = new SqliteOps(this.db)
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.mutex.run(fn)
+  }
+
+  select(t: TableSpec, id: string): Promise<Row | null> {
+    return this.locked(() => this.ops.select(t, id))
+  }
+  selectByField(t: TableSpec, field: string, value: unknown): Promise<Row | null> {
+    return this.locked(() => this.ops.selectByField(t, field, value))
+  }
+  page(t: TableSpec, req: PageRequest): Promise<PageResult> {
+    return this.locked(() => this.ops.page(t, req))
+  }
+  insert(t: TableSpec, row: Row, extras?: WriteExtras): Promise<void> {
+    return this.transaction((tx) => tx.insert(t, row, extras))
+  }
+  update(t: TableSpec, id: string, row: Row, extras?: WriteExtras): Promise<void> {
+    return this.transaction((tx) => tx.update(t, id, row, extras))
+  }
+  delete(t: TableSpec, id: string): Promise<void> {
+    return this.transaction((tx) => tx.delete(t, id))
+  }
+  tags(req: TagPageRequest): Promise<{ rows: TagRow[]; more: boolean }> {
+    return this.locked(() => this.ops.tags(req))
+  }
+  ttlOf(t: TableSpec, id: string): Promise<number | null> {
+    return this.locked(() => this.ops.ttlOf(t, id))
+  }
+
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      this.db.exec('BEGIN IMMEDIATE')
+      this.inTransaction = true
+      try {
+        const result = await fn(this.ops)
+        this.db.exec('COMMIT')
+        return result
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK')
+        throw err
+      } finally {
+        this.inTransaction = false
+      }
+    })
+  }
+
+  private hasTable(name: string): boolean {
+    return !!this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name)
+  }
+
+  async migrationState(): Promise<MigrationState> {
+    return this.locked(async () => {
+      if (!this.hasTable('schema_meta')) return { needsBootstrap: true, executed: {}, pending: {} }
+      const rows = this.db.prepare('SELECT subsystem, executed, pending FROM schema_meta').all() as {
+        subsystem: string
+        executed: string
+        pending: string
+      }[]
+      const executed: Record<string, string[]> = {}
+      const pending: Record<string, string[]> = {}
+      for (const r of rows) {
+        executed[r.subsystem] = JSON.parse(r.executed) as string[]
+        pending[r.subsystem] = JSON.parse(r.pending) as string[]
+      }
+      return { needsBootstrap: false, executed, pending }
+    })
+  }
+
+  async bootstrap(): Promise<void> {
+    await this.locked(async () => {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS schema_meta (
+        subsystem TEXT PRIMARY KEY,
+        last_executed TEXT,
+        executed TEXT NOT NULL DEFAULT '[]',
+        pending TEXT NOT NULL DEFAULT '[]'
+      )`)
+    })
+  }
+
+  async runMigration(namespace: string, migration: Migration, phase: 'up' | 'teardown'): Promise<void> {
+    await this.locked(async () => {
+      const sql = migration.sqlite?.[phase]
+      const run = this.db.transaction(() => {
+        if (sql) this.db.exec(sql)
+        const row = this.db
+          .prepare('SELECT executed, pending FROM schema_meta WHERE subsystem = ?')
+          .get(namespace) as { executed: string; pending: string } | undefined
+        const executed = row ? (JSON.parse(row.executed) as string[]) : []
+        let pending = row ? (JSON.parse(row.pending) as string[]) : []
+        if (phase === 'up') {
+          if (migration.sqlite?.teardown) pending.push(migration.name)
+          else executed.push(migration.name)
+        } else {
+          pending = pending.filter((n) => n !== migration.name)
+          executed.push(migration.name)
+        }
+        this.db
+          .prepare(
+            `INSERT INTO schema_meta (subsystem, last_executed, executed, pending) VALUES (?, ?, ?, ?)
+             ON CONFLICT (subsystem) DO UPDATE SET last_executed = excluded.last_executed,
+               executed = excluded.executed, pending = excluded.pending`,
+          )
+          .run(namespace, migration.name, JSON.stringify(executed), JSON.stringify(pending))
+      })
+      run.immediate()
+    })
+  }
+
+  async reset(): Promise<boolean> {
+    return this.locked(async () => {
+      const tables = this.db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .all() as { name: string }[]
+      if (tables.length === 0) return false
+      this.db.pragma('foreign_keys = OFF')
+      const drop = this.db.transaction(() => {
+        for (const { name } of tables) this.db.exec(`DROP TABLE IF EXISTS ${q(name)}`)
+      })
+      drop.immediate()
+      this.db.pragma('foreign_keys = ON')
+      return true
+    })
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      this.db.prepare('SELECT 1').get()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.locked(async () => {
+      if (this.db.open) this.db.close()
+    })
+  }
+
+  /** True while a transaction is open (for diagnostics and tests). */
+  get busy(): boolean {
+    return this.inTransaction
+  }
+}

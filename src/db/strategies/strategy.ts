@@ -1,0 +1,102 @@
+// The storage strategy interface. The generic DAO (db/dao) enforces the schema; a strategy only
+// stores and finds rows. Implementations: sqlite (embedded default), postgres and off (DB-less,
+// in memory). Rows are complete entity documents as the DAO produced them.
+
+export type Row = Record<string, unknown>
+
+/** What a strategy needs to know about an entity's table. */
+export interface TableSpec {
+  name: string
+  /** Single unique fields, stored in columns of the same name. */
+  uniqueFields: readonly string[]
+  /** Foreign key fields, stored as `<field>_id` columns. */
+  foreignFields: readonly string[]
+  /** Whether rows carry a composite-uniqueness `cache_key` column. */
+  cacheKey: boolean
+  /** Whether the entity has `tags` (indexed in the shared tags table). */
+  tags: boolean
+  /** Whether rows may expire (`ttl`). */
+  ttl: boolean
+}
+
+export interface WriteExtras {
+  /** Composite key, for entities with a cache_key. */
+  cacheKey?: string
+  /** Expiry time in epoch seconds, for ttl entities; null = never. */
+  expiresAt?: number | null
+}
+
+export interface PageRequest {
+  size: number
+  /** Primary key of the last row of the previous page. */
+  after?: string
+  tags?: readonly string[]
+  tagsCond?: 'and' | 'or'
+  /** Restrict to rows whose foreign key `field` references `id`. */
+  foreign?: { field: string; id: string }
+}
+
+export interface PageResult {
+  rows: Row[]
+  /** True when rows exist after the last returned one. */
+  more: boolean
+}
+
+export interface TagRow {
+  tag: string
+  entity_name: string
+  entity_id: string
+}
+
+export interface TagPageRequest {
+  size: number
+  after?: readonly [string, string, string]
+  tag?: string
+}
+
+export interface StoreOps {
+  select(t: TableSpec, id: string): Promise<Row | null>
+  /** Lookup by a unique field, or by `cache_key`. */
+  selectByField(t: TableSpec, field: string, value: unknown): Promise<Row | null>
+  page(t: TableSpec, req: PageRequest): Promise<PageResult>
+  insert(t: TableSpec, row: Row, extras?: WriteExtras): Promise<void>
+  update(t: TableSpec, id: string, row: Row, extras?: WriteExtras): Promise<void>
+  delete(t: TableSpec, id: string): Promise<void>
+  tags(req: TagPageRequest): Promise<{ rows: TagRow[]; more: boolean }>
+  /** Remaining lifetime in seconds of a ttl row (null when it never expires). */
+  ttlOf?(t: TableSpec, id: string): Promise<number | null>
+}
+
+export interface MigrationState {
+  /** The store has never been bootstrapped. */
+  needsBootstrap: boolean
+  /** namespace → executed migration names, in order. */
+  executed: Record<string, string[]>
+  /** namespace → migrations whose `up` ran but whose `teardown` has not (awaiting `finish`). */
+  pending: Record<string, string[]>
+}
+
+export interface Migration {
+  name: string
+  sqlite?: { up: string; teardown?: string }
+  postgres?: { up: string; teardown?: string }
+}
+
+export interface MigrationNamespace {
+  name: string
+  migrations: readonly Migration[]
+}
+
+export interface Strategy extends StoreOps {
+  readonly name: 'sqlite' | 'postgres' | 'off'
+  /** Runs `fn` atomically: every write in it commits together or not at all. */
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>
+  migrationState(): Promise<MigrationState>
+  /** Creates the bookkeeping tables (first step of `migrations bootstrap`). */
+  bootstrap(): Promise<void>
+  runMigration(namespace: string, migration: Migration, phase: 'up' | 'teardown'): Promise<void>
+  /** Drops every table. Returns false when there was nothing to reset. */
+  reset(): Promise<boolean>
+  isReachable(): Promise<boolean>
+  close(): Promise<void>
+}
