@@ -1,6 +1,6 @@
 // The plugin types loaded on this node (the `plugins` setting: `bundled`, `off`, or names).
 import type { SubschemaDefinition } from '../db/schema/record.js'
-import { VERSION } from '../version.js'
+import { KONG_COMPAT_VERSION } from '../version.js'
 import type { PluginDefinition } from './definition.js'
 import keyAuthSchema from './key-auth/schema.js'
 
@@ -10,7 +10,7 @@ import keyAuthSchema from './key-auth/schema.js'
  * them unprotected.
  */
 export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
-  { name: 'key-auth', version: VERSION, priority: 1250, schema: keyAuthSchema },
+  { name: 'key-auth', version: KONG_COMPAT_VERSION, priority: 1250, schema: keyAuthSchema },
 ]
 
 export class PluginRegistry {

@@ -1,0 +1,151 @@
+// Starts the real `silverback start` process on free loopback ports with a temporary prefix,
+// waits until it serves, and stops it. Integration tests talk to it over HTTP.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+const ROOT = new URL('../..', import.meta.url).pathname
+export const BIN = join(ROOT, 'bin', 'silverback.js')
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export interface Gateway {
+  prefix: string
+  admin: string
+  status: string
+  adminPort: number
+  statusPort: number
+  process: ChildProcess
+  /** Everything the process wrote on stdout/stderr so far. */
+  output(): string
+  errorLog(): string
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+export interface GatewayOptions {
+  /** Extra KONG_* variables (names without the KONG_ prefix, e.g. { LOG_LEVEL: 'debug' }). */
+  env?: Record<string, string>
+  /** Extra CLI arguments after `start`. */
+  args?: string[]
+  /** Reuse a prefix (e.g. to restart on the same database). */
+  prefix?: string
+}
+
+export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
+  const prefix = opts.prefix ?? mkdtempSync(join(tmpdir(), 'silverback-it-'))
+  const adminPort = await freePort()
+  const statusPort = await freePort()
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KONG_PREFIX: prefix,
+    KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
+    KONG_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+    KONG_PROXY_LISTEN: 'off',
+  }
+  for (const [k, v] of Object.entries(opts.env ?? {})) env[`KONG_${k}`] = v
+  const child = spawn(process.execPath, [BIN, 'start', ...(opts.args ?? [])], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const admin = `http://127.0.0.1:${adminPort}`
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}):\n${out}`)
+    try {
+      const res = await fetch(`${admin}/status`)
+      if (res.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`gateway did not start:\n${out}`)
+    }
+    await sleep(50)
+  }
+  return {
+    prefix,
+    admin,
+    status: `http://127.0.0.1:${statusPort}`,
+    adminPort,
+    statusPort,
+    process: child,
+    output: () => out,
+    errorLog: () => {
+      try {
+        return readFileSync(join(prefix, 'logs', 'error.log'), 'utf8')
+      } catch {
+        return ''
+      }
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      const code = await exited
+      clearTimeout(timer)
+      if (!opts.prefix) rmSync(prefix, { recursive: true, force: true })
+      return code
+    },
+  }
+}
+
+export interface JsonResponse {
+  status: number
+  headers: Headers
+  body: unknown
+  text: string
+}
+
+/** Sends a request; JSON bodies are encoded unless `raw` is given. */
+export async function request(
+  base: string,
+  method: string,
+  path: string,
+  opts: {
+    json?: unknown
+    form?: Record<string, string> | string
+    raw?: string
+    headers?: Record<string, string>
+  } = {},
+): Promise<JsonResponse> {
+  const headers: Record<string, string> = { ...opts.headers }
+  let body: string | undefined
+  if (opts.json !== undefined) {
+    body = JSON.stringify(opts.json)
+    headers['content-type'] ??= 'application/json'
+  } else if (opts.form !== undefined) {
+    body = typeof opts.form === 'string' ? opts.form : new URLSearchParams(opts.form).toString()
+    headers['content-type'] ??= 'application/x-www-form-urlencoded'
+  } else if (opts.raw !== undefined) body = opts.raw
+  const res = await fetch(`${base}${path}`, { method, headers, body })
+  const text = await res.text()
+  let parsed: unknown
+  try {
+    parsed = text ? JSON.parse(text) : undefined
+  } catch {
+    parsed = undefined
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text }
+}
