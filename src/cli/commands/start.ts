@@ -67,9 +67,13 @@ async function runForeground(initial: Conf, interactive: boolean): Promise<void>
     busy = true
     void (async () => {
       try {
+        // `.kong_env` is authoritative here: `silverback reload` wrote it from its own KONG_*
+        // variables and -c file, so this process's start-time KONG_* variables must not win.
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KONG_')))
         const { conf, errors } = loadConf({
           kongEnvPath: kongEnvPath(node.conf.prefix),
           prefix: node.conf.prefix,
+          env,
         })
         if (errors.length > 0) {
           node.log.error(`reload aborted, invalid configuration: ${errors.join('; ')}`)
