@@ -71,12 +71,10 @@ export function addTargetEndpoints(router: Router<Handler<AdminContext>>): void 
     GET: async (req, ctx) => {
       const upstream = await loadUpstream(req, ctx)
       if (!upstream) return notFound()
-      const page = await ctx.db
-        .dao('targets')
-        .pageFor('upstream', String(upstream.id), {
-          size: pageSize(req.query),
-          offset: pageOffset(req.query),
-        })
+      const page = await ctx.db.dao('targets').pageFor('upstream', String(upstream.id), {
+        size: pageSize(req.query),
+        offset: pageOffset(req.query),
+      })
       const next = page.offset
         ? `/upstreams/${req.params.upstreams}/targets/all?offset=${encodeURIComponent(page.offset)}`
         : null
