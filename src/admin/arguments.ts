@@ -11,6 +11,7 @@ import {
   recordOf,
   resolveField,
 } from '../db/schema/record.js'
+import { percentDecode } from '../util/percent.js'
 
 /** A decoded argument value: bare `a` (no `=`) is `true`, as in Kong. */
 export type RawValue = string | true
@@ -123,13 +124,7 @@ export function parseQueryPairs(text: string): [string, RawValue][] {
 }
 
 function decodeComponent(s: string): string {
-  const plus = s.replace(/\+/g, ' ')
-  try {
-    return decodeURIComponent(plus)
-  } catch {
-    // Keep malformed escapes literally rather than failing the request.
-    return plus.replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
-  }
+  return percentDecode(s.replace(/\+/g, ' '))
 }
 
 // ---------------------------------------------------------------------------------------------

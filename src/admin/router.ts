@@ -1,6 +1,7 @@
 // Path routing for the Admin API: templates such as `/services/:services/routes/:routes` in a
 // segment tree. Static segments win over parameters (`/plugins/enabled` before
 // `/plugins/:plugins`), with backtracking. Segments are percent-decoded before matching.
+import { percentDecode } from '../util/percent.js'
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
 
@@ -74,13 +75,7 @@ export class Router<H> {
 
   match(path: string): Match<H> | null {
     const segments: string[] = []
-    for (const raw of splitPath(path)) {
-      try {
-        segments.push(decodeURIComponent(raw))
-      } catch {
-        segments.push(raw)
-      }
-    }
+    for (const raw of splitPath(path)) segments.push(percentDecode(raw))
     const params: Record<string, string> = {}
     const found = this.walk(this.root, segments, 0, params)
     return found ? { route: found, params } : null

@@ -10,6 +10,7 @@ import type { EntitySchema } from '../../db/schema/entity.js'
 import type { RecordDefinition } from '../../db/schema/record.js'
 import { isUuid } from '../../db/schema/validate.js'
 import type { Row } from '../../db/strategies/strategy.js'
+import { isValidUtf8 } from '../../util/utf8.js'
 import { inferRecord, inferValue } from '../arguments.js'
 import {
   type AdminRequest,
@@ -79,6 +80,7 @@ export function tagFilter(
   if (query.tags === undefined) return undefined
   const v = first(query.tags)
   if (typeof v !== 'string' || v.length === 0) throw errors.invalidOptions({ tags: 'cannot be null' })
+  if (!isValidUtf8(v)) throw errors.invalidOptions({ tags: 'invalid filter syntax' })
   if (TAGS_AND.test(v)) return { tags: v.split(','), tagsCond: 'and' }
   if (TAGS_OR.test(v)) return { tags: v.split('/'), tagsCond: 'or' }
   throw errors.invalidOptions({ tags: 'invalid filter syntax' })

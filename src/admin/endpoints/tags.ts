@@ -5,7 +5,7 @@ import { errors } from '../../db/dao/errors.js'
 import { decodeOffset, encodeOffset } from '../../db/dao/offset.js'
 import { invalidUtf8Message } from '../../db/schema/validators/names.js'
 import type { AdminContext } from '../context.js'
-import { type AdminRequest, type Handler, methodNotAllowed, ok } from '../http.js'
+import { type AdminRequest, type Handler, ok } from '../http.js'
 import type { Router } from '../router.js'
 import { pageOffset, pageSize } from './entities.js'
 
@@ -53,8 +53,5 @@ export function addTagEndpoints(router: Router<Handler<AdminContext>>): void {
       const next = p.offset ? `/tags/${encodeURIComponent(tag)}?offset=${encodeURIComponent(p.offset)}` : null
       return ok({ data: p.rows, ...(p.offset ? { offset: p.offset } : {}), next })
     },
-    PUT: methodNotAllowed,
-    PATCH: methodNotAllowed,
-    DELETE: methodNotAllowed,
   })
 }

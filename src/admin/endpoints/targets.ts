@@ -52,8 +52,8 @@ export function addTargetEndpoints(router: Router<Handler<AdminContext>>): void 
     GET: async (req, ctx) => {
       const upstream = await loadUpstream(req, ctx)
       if (!upstream) return notFound()
-      const size = Math.min(pageSize(req.query) ?? 100, MAX_PAGE_SIZE)
-      if (!Number.isInteger(size) || size < 1) {
+      const size = pageSize(req.query) ?? 100
+      if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
         throw errors.invalidSize(`size must be an integer between 1 and ${MAX_PAGE_SIZE}`)
       }
       const rawOffset = pageOffset(req.query)

@@ -5,7 +5,7 @@ import { errors } from './errors.js'
 import type { EntityHooks } from './hooks.js'
 
 export const caCertificateHooks: EntityHooks = {
-  transform(entity) {
+  transformations(entity) {
     if (typeof entity.cert !== 'string') return entity
     return { ...entity, cert_digest: certDigest(entity.cert) ?? null }
   },

@@ -45,10 +45,6 @@ export const certificateHooks: EntityHooks = {
     }
     return undefined
   },
-  transform(entity) {
-    const { snis: _transient, ...stored } = entity
-    return stored
-  },
   async afterWrite(entity, hctx) {
     const names = requested(hctx.input)
     if (!names) return

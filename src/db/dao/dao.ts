@@ -52,6 +52,32 @@ function mergeErrors(a: FieldErrors | undefined, b: FieldErrors | undefined): Fi
   return out
 }
 
+/**
+ * UUIDs are stored lower-case (PostgreSQL's uuid type does the same for Kong): the id, and
+ * string fields or string arrays declared `uuid` (a service's `ca_certificates`).
+ */
+function lowerCaseUuids(schema: EntitySchema, entity: Row): void {
+  for (const [name, field] of Object.entries(schema.fields)) {
+    const v = entity[name]
+    if (field.type === 'string' && field.uuid && isUuid(v)) entity[name] = v.toLowerCase()
+    else if ((field.type === 'array' || field.type === 'set') && field.elements?.uuid && Array.isArray(v)) {
+      entity[name] = v.map((x) => (isUuid(x) ? x.toLowerCase() : x))
+    }
+  }
+}
+
+/** The entity without its input-only (`transient`) fields. */
+export function withoutTransient(schema: EntitySchema, entity: Row): Row {
+  let out = entity
+  for (const [name, field] of Object.entries(schema.fields)) {
+    if (field.transient && Object.hasOwn(out, name)) {
+      if (out === entity) out = { ...entity }
+      delete out[name]
+    }
+  }
+  return out
+}
+
 export class Dao<E extends Row = Row> {
   readonly table: TableSpec
 
@@ -120,7 +146,8 @@ export class Dao<E extends Row = Row> {
   /** Lookup by a unique field; an invalid value is a 400 "invalid unique <field>" error. */
   async selectBy(field: string, value: unknown, ctx?: WriteContext): Promise<E | null> {
     const def = this.schema.fields[field]
-    if (!def) throw new Error(`${this.name} has no field ${field}`)
+    if (!def || !this.schema.uniqueFields.includes(field))
+      throw new Error(`${this.name}.${field} is not a unique field`)
     const err = validateField({ ...def, required: true } as Field, value)
     if (err !== undefined)
       throw errors.invalidUnique(field, typeof err === 'string' ? err : JSON.stringify(err))
@@ -139,6 +166,9 @@ export class Dao<E extends Row = Row> {
       return ops.select(this.table, key.id.toLowerCase())
     }
     const def = this.schema.fields[key.field]
+    if (!def || !this.schema.uniqueFields.includes(key.field)) {
+      throw new Error(`${this.name}.${key.field} is not a unique field`)
+    }
     const err = validateField({ ...def, required: true } as Field, key.value)
     if (err !== undefined)
       throw errors.invalidUnique(key.field, typeof err === 'string' ? err : JSON.stringify(err))
@@ -216,7 +246,7 @@ export class Dao<E extends Row = Row> {
     const auto = processAutoFields(this.schema, prepared, context)
     if ('errors' in auto) throw errors.schemaViolation(auto.errors)
     const entity = this.ordered(auto.value)
-    if (isUuid(entity.id)) entity.id = entity.id.toLowerCase()
+    lowerCaseUuids(this.schema, entity)
     return entity
   }
 
@@ -237,7 +267,8 @@ export class Dao<E extends Row = Row> {
       if (!isPlainObject(value)) continue
       const ref = this.schema.fields[field].reference!
       if (isUuid(value.id)) {
-        value.id = value.id.toLowerCase()
+        // Only the primary key is stored and returned, whatever else the reference carried.
+        entity[field] = { id: value.id.toLowerCase() }
         continue
       }
       const parent = this.db.dao(ref)
@@ -268,6 +299,14 @@ export class Dao<E extends Row = Row> {
     let errs = validateRecord(this.schema, entity, { updating }, !updating)
     if (!errs && this.hooks.validate) errs = mergeErrors(errs, await this.hooks.validate(entity, hctx))
     if (errs) throw errors.schemaViolation(errs)
+  }
+
+  /** Drops transient fields, then applies the entity's transformations and store-bound transforms. */
+  private async transform(entity: Row, hctx: HookContext): Promise<Row> {
+    let out = withoutTransient(this.schema, entity)
+    if (this.hooks.transformations) out = this.hooks.transformations(out)
+    if (this.hooks.transform) out = await this.hooks.transform(out, hctx)
+    return out
   }
 
   private async checkConstraints(entity: Row, ops: StoreOps, selfId: string | undefined): Promise<void> {
@@ -312,7 +351,7 @@ export class Dao<E extends Row = Row> {
       const hctx = this.hookContext(ctx, 'insert', input)
       await this.resolveForeign(entity, ctx.ops)
       await this.validate(entity, hctx, false)
-      if (this.hooks.transform) entity = await this.hooks.transform(entity, hctx)
+      entity = await this.transform(entity, hctx)
       if (await ctx.ops.select(this.table, String(entity.id)))
         throw errors.primaryKeyViolation({ id: entity.id })
       await this.checkConstraints(entity, ctx.ops, undefined)
@@ -340,7 +379,7 @@ export class Dao<E extends Row = Row> {
       const hctx = this.hookContext(ctx, 'update', input, old)
       await this.resolveForeign(entity, ctx.ops)
       await this.validate(entity, hctx, true)
-      if (this.hooks.transform) entity = await this.hooks.transform(entity, hctx)
+      entity = await this.transform(entity, hctx)
       await this.checkConstraints(entity, ctx.ops, String(old.id))
       const keep =
         opts.ttl === undefined && this.table.ttl ? await this.keepTtl(ctx.ops, String(old.id)) : extras
@@ -370,7 +409,7 @@ export class Dao<E extends Row = Row> {
       const hctx = this.hookContext(ctx, 'upsert', input, old)
       await this.resolveForeign(entity, ctx.ops)
       await this.validate(entity, hctx, false)
-      if (this.hooks.transform) entity = await this.hooks.transform(entity, hctx)
+      entity = await this.transform(entity, hctx)
       const id = String(entity.id)
       await this.checkConstraints(entity, ctx.ops, old ? String(old.id) : undefined)
       const cacheKey = this.cacheKey(entity)

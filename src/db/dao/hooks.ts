@@ -25,7 +25,12 @@ export interface EntityHooks {
   prepareInput?(input: Row, context: Context): Row
   /** Extra validation needing the store; returns field errors (schema violation) when invalid. */
   validate?(entity: Row, ctx: HookContext): Promise<FieldErrors | undefined> | FieldErrors | undefined
-  /** Computes derived fields from the validated entity before it is written. */
+  /**
+   * Kong's write-time schema transformations (a CA certificate's digest...): pure functions of
+   * the validated entity. Declarative files with `_transform: false` skip them.
+   */
+  transformations?(entity: Row): Row
+  /** Computes derived fields that need the store, before the entity is written. */
   transform?(entity: Row, ctx: HookContext): Row | Promise<Row>
   /** Runs inside the write transaction, after the row is written. */
   afterWrite?(entity: Row, ctx: HookContext): Promise<void>

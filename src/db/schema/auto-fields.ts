@@ -96,7 +96,8 @@ export function processAutoFields(
   clock: Clock = systemClock,
 ): { value: Record<string, unknown> } | { errors: FieldErrors } {
   const data = deepCopy(input)
-  if (def.shorthand_fields) {
+  // Shorthands are input only: stored rows read back (`select`) are never re-expanded.
+  if (def.shorthand_fields && context !== 'select') {
     const errors: FieldErrors = {}
     for (const [name, shorthand] of Object.entries(def.shorthand_fields)) {
       const value = data[name]
@@ -122,7 +123,8 @@ export function processAutoFields(
     let value = data[key]
     if (field.auto && context !== 'select') {
       if (field.uuid) {
-        if (isCreate && value === undefined) value = randomUUID()
+        // An explicit null id is treated as absent: an entity is never stored without its key.
+        if (isCreate && (value === undefined || value === null)) value = randomUUID()
       } else if (field.type === 'string') {
         if (isCreate && value === undefined) value = randomString()
       } else if (

@@ -59,6 +59,8 @@ export interface FieldAttributes {
   /** May hold a vault reference (`{vault://...}`) instead of the value. */
   referenceable?: boolean
   encrypted?: boolean
+  /** Input only: validated but never stored (a certificate's `snis` list). */
+  transient?: boolean
   /** Never returned to clients (not used by Kong's core entities; kept for plugins). */
   // aggregate types
   elements?: Field

@@ -189,6 +189,8 @@ function validateElements(
       errs[i] = err
     }
   })
+  // Kong's sparse error tables encode without trailing valid elements: ["msg"], not ["msg", null].
+  if (errs) while (errs.length > 0 && errs[errs.length - 1] === null) errs.pop()
   return errs
 }
 
@@ -548,7 +550,9 @@ export function validateRecord(
   if (def.subschema_key && def.subschemas) {
     const key = input[def.subschema_key]
     if (key === null || key === undefined) return { [def.subschema_key]: MESSAGES.REQUIRED }
-    if (!getSubschema(def, input)) {
+    // An empty set (`protocols: []`) falls through to its field's own length check.
+    const empty = Array.isArray(key) && key.length === 0
+    if (!empty && !getSubschema(def, input)) {
       const shown = typeof key === 'string' ? key : Array.isArray(key) ? key[0] : key
       return { [def.subschema_key]: format(def.subschema_error ?? MESSAGES.SUBSCHEMA_UNKNOWN, shown) }
     }

@@ -53,6 +53,7 @@ export const certificates = defineEntity({
     tags: typedefs.tags,
     // Transient: not stored on the certificate; each name is an SNI entity (see db/dao/entity-hooks).
     snis: f.array(typedefs.wildcardHost, {
+      transient: true,
       description: 'An array of zero or more hostnames to associate with this certificate as SNIs.',
     }),
   },

@@ -25,9 +25,11 @@ export function entitySchema(name: string): EntitySchema | undefined {
 }
 setForeignResolver(entitySchema)
 
-/** The core entity schemas for a node with these plugin subschemas. */
-export function coreSchemas(pluginSubschemas: Readonly<Record<string, SubschemaDefinition>>): EntitySchema[] {
-  const list: EntitySchema[] = [
+/** The core entity schemas for a node with these plugin subschemas (no side effects). */
+export function coreEntityList(
+  pluginSubschemas: Readonly<Record<string, SubschemaDefinition>>,
+): EntitySchema[] {
+  return [
     certificates,
     caCertificates,
     snis,
@@ -41,6 +43,11 @@ export function coreSchemas(pluginSubschemas: Readonly<Record<string, SubschemaD
     keys,
     vaults,
   ]
+}
+
+/** The core entity schemas, registered for foreign-key resolution. */
+export function coreSchemas(pluginSubschemas: Readonly<Record<string, SubschemaDefinition>>): EntitySchema[] {
+  const list = coreEntityList(pluginSubschemas)
   remember(list)
   return list
 }
