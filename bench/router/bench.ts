@@ -1,14 +1,22 @@
 // Router micro-benchmark: build time, heap and ns per match at 1, 1k, 10k and 100k routes for
-// three route shapes. Bounded in time (~20 s).
+// three route shapes; then the sliced build (compileRouterAsync) at 10k and 100k routes: total
+// time, and the longest the event loop was blocked while it ran. Bounded in time (~40 s).
 //
 //   node --expose-gc --import tsx bench/router/bench.ts [--quick]
 //
 // Without --expose-gc the heap column is "n/a". ns/match is the median over batches of
 // matches (after warm-up) cycling through 1024 requests that hit random routes (plus 1 in 16
 // that matches nothing), with the match cache on (default size) and off.
+//
+// Sliced builds: a `setImmediate` loop runs beside the build and timestamps every turn of the
+// event loop; the longest gap between two turns is the longest block (a slice of the build,
+// plus any garbage-collection pause or preemption of the process). "rebuild" is a build given
+// the previous router (`opts.previous`, one route changed, all route objects new as in a
+// proxy snapshot, unchanged ones recognised by `routeVersion`). Each figure is the median of
+// the runs, the longest block also as the worst run.
 import { performance } from 'node:perf_hooks'
 import type { RequestAttributes, Router, RouterRoute } from '../../src/router/index.js'
-import { compileRouter, normalizeRequestPath } from '../../src/router/index.js'
+import { compileRouter, compileRouterAsync, normalizeRequestPath } from '../../src/router/index.js'
 
 const quick = process.argv.includes('--quick')
 const SIZES = quick ? [1, 1_000, 10_000] : [1, 1_000, 10_000, 100_000]
@@ -150,11 +158,108 @@ for (const p of paths) {
   normNs.push(`${JSON.stringify(p)}: ${fmtNs(((performance.now() - t0) * 1e6) / N)}`)
 }
 
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-const line = (cells: string[]) => `| ${cells.map((c, i) => pad(c, widths[i])).join(' | ')} |`
+/** Runs `work` beside a `setImmediate` loop: the longest gap between turns, and the turns. */
+async function watchLoop(
+  work: () => Promise<unknown>,
+): Promise<{ ms: number; longestMs: number; turns: number }> {
+  let last = performance.now()
+  let longestMs = 0
+  let turns = 0
+  let running = true
+  const tick = () => {
+    const now = performance.now()
+    if (now - last > longestMs) longestMs = now - last
+    last = now
+    turns++
+    if (running) setImmediate(tick)
+  }
+  setImmediate(tick)
+  const t0 = performance.now()
+  await work()
+  const end = performance.now()
+  running = false
+  return { ms: end - t0, longestMs: Math.max(longestMs, end - last), turns }
+}
+
+/** The next configuration of a proxy snapshot: new objects for all routes, route `k` changed. */
+function nextConfig(routes: RouterRoute[], k: number, version: Map<RouterRoute, number>): RouterRoute[] {
+  const next = routes.map((r) => {
+    const copy = { ...r }
+    version.set(copy, version.get(r) ?? 0)
+    return copy
+  })
+  const changed = { ...next[k], paths: [`/changed${k}`] }
+  version.set(changed, (version.get(next[k]) ?? 0) + 1)
+  next[k] = changed
+  return next
+}
+
+const ASYNC_SIZES = quick ? [10_000] : [10_000, 100_000]
+const asyncHeader = [
+  'shape',
+  'routes',
+  'sync build',
+  'async build',
+  'longest block',
+  'turns',
+  'rebuild (previous)',
+  'its longest block',
+]
+const asyncRows: string[][] = []
+const fmtMs = (ms: number) => `${ms.toFixed(1)} ms`
+for (const shape of ['host+prefix', 'regex 10%'] as Shape[]) {
+  for (const n of ASYNC_SIZES) {
+    const runs = n >= 100_000 ? 3 : 7
+    let routes = scenario(shape, n).routes
+    const version = new Map<RouterRoute, number>(routes.map((r) => [r, 0]))
+    const routeVersion = (r: RouterRoute) => version.get(r)
+    const sync: number[] = []
+    const full: Array<{ ms: number; longestMs: number; turns: number }> = []
+    const re: Array<{ ms: number; longestMs: number; turns: number }> = []
+    let previous = compileRouter(routes)
+    for (let k = 0; k < runs; k++) {
+      gc()
+      const t0 = performance.now()
+      compileRouter(routes)
+      sync.push(performance.now() - t0)
+      gc()
+      full.push(await watchLoop(() => compileRouterAsync(routes)))
+      routes = nextConfig(routes, k, version)
+      gc()
+      let rebuilt: Router | undefined
+      re.push(
+        await watchLoop(async () => {
+          rebuilt = await compileRouterAsync(routes, { previous, routeVersion })
+        }),
+      )
+      previous = rebuilt as Router
+    }
+    const worst = (xs: Array<{ longestMs: number }>) => Math.max(...xs.map((x) => x.longestMs))
+    asyncRows.push([
+      shape,
+      n.toLocaleString('en-US'),
+      fmtMs(median(sync)),
+      fmtMs(median(full.map((x) => x.ms))),
+      `${fmtMs(median(full.map((x) => x.longestMs)))} (worst ${fmtMs(worst(full))})`,
+      String(median(full.map((x) => x.turns))),
+      fmtMs(median(re.map((x) => x.ms))),
+      `${fmtMs(median(re.map((x) => x.longestMs)))} (worst ${fmtMs(worst(re))})`,
+    ])
+  }
+}
+
+function table(head: string[], body: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)))
+  const line = (cells: string[]) => `| ${cells.map((c, i) => pad(c, widths[i])).join(' | ')} |`
+  console.log(line(head))
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  for (const r of body) console.log(line(r))
+}
+
 console.log(`node ${process.version}, ${process.arch}; ns/match = median of ${BATCHES} batches × ${BATCH}`)
-console.log(line(header))
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
-for (const r of rows) console.log(line(r))
+table(header, rows)
 console.log(`normalizeRequestPath: ${normNs.join('; ')}`)
+console.log('')
+console.log('Sliced build (compileRouterAsync, sliceMs 4): median of 7 runs (3 at 100k)')
+table(asyncHeader, asyncRows)
 console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s (sink ${sink > 0 ? 'ok' : 0})`)

@@ -1,27 +1,32 @@
 // The primary process of a node: configuration, store (with automatic bootstrap of the embedded
-// default), the Admin API and the Status API. Proxy workers attach to it (see docs/architecture.md).
-
+// default), the Admin API and the Status API, and the proxy workers, which it feeds with the
+// entities they need and every committed change (see docs/architecture.md).
 import type { IncomingMessage } from 'node:http'
 import { hostname } from 'node:os'
 import type { AdminContext } from '../admin/context.js'
 import { buildAdminRouter, YAML_PATHS } from '../admin/index.js'
 import { createAdminHandler } from '../admin/server.js'
+import { PROXY_ENTITIES, type ReplicaEvent, type Row } from '../cluster/messages.js'
 import { type Conf, parseSize } from '../conf/index.js'
-import type { DB } from '../db/dao/db.js'
+import type { ChangeBatch, DB } from '../db/dao/db.js'
 import { createDB, createStrategy, migrationNamespaces } from '../db/index.js'
 import { bootstrap, finish, NEEDS_BOOTSTRAP_MSG, schemaState, up } from '../db/migrations/runner.js'
 import type { Strategy } from '../db/strategies/strategy.js'
 import { AccessLog, Logger, type LogLevel } from '../log/logger.js'
 import { PluginRegistry } from '../plugins/registry.js'
+import { Replica } from '../proxy/replica.js'
 import { buildStatusRouter } from '../status/index.js'
 import { SERVER_TOKEN } from '../version.js'
 import { listenerCertificates, nodeId, preparePrefix, removePid, writePid } from './prefix.js'
 import { ServerGroup, StatsCounter } from './servers.js'
+import { WorkerSupervisor } from './workers.js'
 
 export interface NodeOptions {
   /** Mirror the error log on stderr (foreground runs). */
   stderr?: boolean
 }
+
+const PROXY_SET = new Set<string>(PROXY_ENTITIES)
 
 function accessLine(req: IncomingMessage, status: number, ms: number): string {
   const ip = req.socket.remoteAddress ?? '-'
@@ -31,25 +36,24 @@ function accessLine(req: IncomingMessage, status: number, ms: number): string {
 }
 
 export class GatewayNode {
+  conf: Conf
   readonly log: Logger
   readonly db: DB
   readonly plugins: PluginRegistry
   readonly nodeId: string
   private readonly strategy: Strategy
   private readonly stats = new StatsCounter()
+  /** The primary's copy of what workers replicate: full copies for new workers come from it. */
+  private readonly replica = new Replica()
+  private workers: WorkerSupervisor | null = null
   private admin?: ServerGroup
   private status?: ServerGroup
   private adminAccess?: AccessLog
   private draining = false
   private stopped = false
 
-  private constructor(
-    readonly conf: Conf,
-    log: Logger,
-    strategy: Strategy,
-    db: DB,
-    plugins: PluginRegistry,
-  ) {
+  private constructor(conf: Conf, log: Logger, strategy: Strategy, db: DB, plugins: PluginRegistry) {
+    this.conf = conf
     this.log = log
     this.strategy = strategy
     this.db = db
@@ -57,7 +61,7 @@ export class GatewayNode {
     this.nodeId = nodeId(conf)
   }
 
-  /** Opens the store and binds every listener. Throws with a user-facing message on failure. */
+  /** Opens the store, starts the proxy workers and binds the APIs. Throws a user-facing message. */
   static async start(conf: Conf, opts: NodeOptions = {}): Promise<GatewayNode> {
     preparePrefix(conf)
     const log = new Logger({
@@ -68,16 +72,20 @@ export class GatewayNode {
     const { registry, errors } = PluginRegistry.fromSetting(conf.plugins)
     if (errors.length > 0) throw new Error(errors.join('\n'))
     const strategy = createStrategy(conf)
+    let node: GatewayNode | undefined
     try {
       await GatewayNode.migrate(conf, strategy, registry, log)
       const db = createDB(strategy, registry)
-      const node = new GatewayNode(conf, log, strategy, db, registry)
+      node = new GatewayNode(conf, log, strategy, db, registry)
+      await node.loadReplica()
+      await node.startWorkers()
       await node.listen()
       writePid(conf.prefix)
       log.notice(`Silverback started (pid ${process.pid}, prefix ${conf.prefix}, database ${conf.database})`)
       return node
     } catch (err) {
-      await strategy.close()
+      if (node) await node.stop(false).catch(() => undefined)
+      else await strategy.close()
       throw err
     }
   }
@@ -108,6 +116,47 @@ export class GatewayNode {
     }
   }
 
+  /** Loads the proxy entities, then follows every committed change batch. */
+  private async loadReplica(): Promise<void> {
+    const entities: Record<string, Row[]> = {}
+    for (const name of PROXY_ENTITIES) {
+      const rows: Row[] = []
+      for await (const row of this.db.dao(name).each()) rows.push(row)
+      entities[name] = rows
+    }
+    this.replica.load(0, entities)
+    this.db.on('change', (batch) => this.onChange(batch))
+  }
+
+  private onChange(batch: ChangeBatch): void {
+    const events: ReplicaEvent[] = []
+    for (const e of batch.events)
+      if (PROXY_SET.has(e.entity)) events.push({ operation: e.operation, entity: e.entity, row: e.row })
+    if (events.length === 0) return
+    const version = this.replica.version + 1
+    this.replica.apply(version, events)
+    this.workers?.broadcast(version, events)
+  }
+
+  private fullCopy(): { version: number; entities: Record<string, Row[]> } {
+    const entities: Record<string, Row[]> = {}
+    for (const name of PROXY_ENTITIES) entities[name] = [...this.replica.rows(name)]
+    return { version: this.replica.version, entities }
+  }
+
+  private proxyCertificates(conf: Conf): { cert: string[]; key: string[] } {
+    if (!conf.proxy_listeners.some((l) => l.ssl)) return { cert: [], key: [] }
+    const pairs = listenerCertificates(conf, 'ssl')
+    return { cert: pairs.map((p) => p.cert), key: pairs.map((p) => p.key) }
+  }
+
+  private async startWorkers(): Promise<void> {
+    if (this.conf.proxy_listeners.length === 0) return
+    const certs = this.proxyCertificates(this.conf)
+    this.workers = new WorkerSupervisor(this.conf, { full: () => this.fullCopy() }, this.log, () => certs)
+    await this.workers.start()
+  }
+
   private context(): AdminContext {
     return {
       db: this.db,
@@ -116,13 +165,29 @@ export class GatewayNode {
       plugins: this.plugins,
       nodeId: this.nodeId,
       hostname: hostname(),
-      pids: () => ({ master: process.pid, workers: [process.pid] }),
-      stats: () => this.stats.snapshot(),
-      memory: () => [{ pid: process.pid, heapUsed: process.memoryUsage().heapUsed }],
+      // Without proxy listeners the primary does all the work: it is its own (only) worker.
+      pids: () => ({ master: process.pid, workers: this.workers?.pids() ?? [process.pid] }),
+      stats: () => {
+        const own = this.stats.snapshot()
+        for (const w of this.workers?.stats() ?? []) {
+          own.total_requests += w.totalRequests
+          own.connections_accepted += w.connectionsAccepted
+          own.connections_handled += w.connectionsAccepted
+          own.connections_active += w.connectionsActive
+          own.connections_writing += w.requestsActive
+          own.connections_waiting += Math.max(0, w.connectionsActive - w.requestsActive)
+        }
+        return own
+      },
+      memory: () => [
+        { pid: process.pid, heapUsed: process.memoryUsage().heapUsed },
+        ...(this.workers?.stats() ?? []).map((w) => ({ pid: w.pid, heapUsed: w.heapUsed })),
+      ],
       databaseReachable: () => this.strategy.isReachable(),
       notReadyReason: async () => {
         if (this.draining) return 'draining'
         if (!(await this.strategy.isReachable())) return 'failed to connect to database'
+        if (this.workers && !this.workers.allReady()) return 'router build not yet complete'
         return undefined
       },
       drain: () => {
@@ -182,11 +247,45 @@ export class GatewayNode {
     }
   }
 
-  /** Stops the node: `graceful` waits for in-flight requests (up to timeoutMs). */
+  /**
+   * Applies a new configuration without dropping requests: new proxy workers start and serve
+   * before the old ones drain; the Admin and Status APIs are re-bound.
+   */
+  async reload(conf: Conf): Promise<void> {
+    const previous = this.conf
+    this.conf = conf
+    this.log.level = conf.log_level as LogLevel
+    if (this.workers) {
+      if (conf.proxy_listeners.length === 0) {
+        await this.workers.stop(true, 10_000)
+        this.workers = null
+      } else {
+        const certs = this.proxyCertificates(conf)
+        const next = new WorkerSupervisor(conf, { full: () => this.fullCopy() }, this.log, () => certs)
+        await this.workers.replaceWith(next, 10_000)
+        this.workers = next
+      }
+    } else await this.startWorkers()
+    await Promise.all([this.admin?.close(true, 10_000), this.status?.close(true, 10_000)])
+    await this.adminAccess?.close()
+    try {
+      await this.listen()
+    } catch (err) {
+      this.conf = previous
+      throw err
+    }
+    this.log.notice('configuration reloaded')
+  }
+
+  /** Stops the node: `graceful` lets in-flight requests finish (up to timeoutMs). */
   async stop(graceful: boolean, timeoutMs = 10_000): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    await Promise.all([this.admin?.close(graceful, timeoutMs), this.status?.close(graceful, timeoutMs)])
+    await Promise.all([
+      this.workers?.stop(graceful, timeoutMs),
+      this.admin?.close(graceful, timeoutMs),
+      this.status?.close(graceful, timeoutMs),
+    ])
     await this.strategy.close()
     removePid(this.conf.prefix)
     this.log.notice(graceful ? 'Silverback stopped (gracefully)' : 'Silverback stopped')

@@ -21,10 +21,17 @@ import {
 } from './matcher.js'
 import { RadixTree } from './radix.js'
 import { regexLiteralPrefix } from './regex.js'
+import type { Slicer, Steps } from './slicer.js'
 import type { RouterRoute } from './types.js'
 
 /** Buckets with at most this many entries are scanned as a list instead of a tree. */
 export const FLAT_BUCKET_LIMIT = 8
+
+/** Tree inserts (and index additions) between two checks of the build's slicer, minus one. */
+const INSERT_STRIDE_MASK = 63
+
+const NO_KEYS: string[] = []
+const NO_ENTRIES: IndexEntry<RouterRoute>[] = []
 
 /**
  * The matchers of one host (or of no host), by path. Small buckets, the common case for
@@ -32,29 +39,48 @@ export const FLAT_BUCKET_LIMIT = 8
  * walk, and at 100k routes the trees' nodes would dominate build time and memory.
  */
 export class HostBucket<R extends RouterRoute> {
-  /** Path keys and entries in rank order while flat; emptied when the tree is built. */
-  keys: string[] = []
-  entries: IndexEntry<R>[] = []
+  /**
+   * Path keys and entries in rank order while flat; emptied when the tree is built. Start as
+   * the shared empty lists (never written): most buckets get one entry, and a list made by its
+   * first push would reserve room for 16 (a third of the index's memory at 10k hosts).
+   */
+  keys: string[] = NO_KEYS
+  entries: IndexEntry<R>[] = NO_ENTRIES as IndexEntry<R>[]
   tree: RadixTree<IndexEntry<R>> | null = null
   /** Smallest rank in the bucket: a bucket is skipped when a better match is already known. */
   minRank = Number.POSITIVE_INFINITY
 
   addAll(keys: readonly string[], entries: readonly IndexEntry<R>[]): void {
     for (let i = 0; i < keys.length; i++) {
-      this.keys.push(keys[i])
-      this.entries.push(entries[i])
+      if (this.entries.length === 0) {
+        this.keys = [keys[i]]
+        this.entries = [entries[i]]
+      } else {
+        this.keys.push(keys[i])
+        this.entries.push(entries[i])
+      }
       if (entries[i].rank < this.minRank) this.minRank = entries[i].rank
     }
   }
 
-  finalize(): void {
-    if (this.entries.length <= FLAT_BUCKET_LIMIT) return
+  /** Builds the prefix tree of a bucket that outgrew a flat list (call `large()` first). */
+  *finalizeSteps(slicer: Slicer): Steps<void> {
     const tree = new RadixTree<IndexEntry<R>>()
-    for (let i = 0; i < this.keys.length; i++) tree.insert(this.keys[i], this.entries[i])
-    tree.finalize()
+    const keys = this.keys
+    const entries = this.entries
+    for (let i = 0; i < keys.length; i++) {
+      tree.insert(keys[i], entries[i])
+      if ((i & INSERT_STRIDE_MASK) === INSERT_STRIDE_MASK && slicer.due()) yield
+    }
+    yield* tree.finalizeSteps(slicer)
     this.tree = tree
-    this.keys = []
-    this.entries = []
+    this.keys = NO_KEYS
+    this.entries = NO_ENTRIES as IndexEntry<R>[]
+  }
+
+  /** The bucket gets a prefix tree when finalized. */
+  large(): boolean {
+    return this.entries.length > FLAT_BUCKET_LIMIT
   }
 }
 
@@ -151,10 +177,29 @@ export class HostIndex<R extends RouterRoute> {
     }
   }
 
-  finalize(): void {
-    for (const b of this.exact.values()) b.finalize()
-    for (const w of this.suffixes) w.bucket.finalize()
-    for (const w of this.prefixes) w.bucket.finalize()
-    this.noHost.finalize()
+  /**
+   * Adds matchers in evaluation order (see `add`), then builds the prefix trees of the large
+   * buckets; checks the slicer every few matchers and tree nodes.
+   */
+  *buildSteps(matchers: readonly Matcher<R>[], slicer: Slicer): Steps<void> {
+    for (let i = 0; i < matchers.length; i++) {
+      this.add(matchers[i])
+      if ((i & INSERT_STRIDE_MASK) === INSERT_STRIDE_MASK && slicer.due()) yield
+    }
+    let n = 0
+    for (const b of this.buckets()) {
+      if (b.large()) {
+        yield* b.finalizeSteps(slicer)
+        // Trees of a few entries never reach the strides inside.
+        if (slicer.due()) yield
+      } else if ((++n & 1023) === 0 && slicer.due()) yield
+    }
+  }
+
+  private *buckets(): Generator<HostBucket<R>, void, void> {
+    yield* this.exact.values()
+    for (const w of this.suffixes) yield w.bucket
+    for (const w of this.prefixes) yield w.bucket
+    yield this.noHost
   }
 }

@@ -1,8 +1,9 @@
 // Public API of the HTTP router (router.md). See docs/router.md for the user-facing rules.
 export { hasInvalidUtf8, normalizeRequestPath } from './normalize.js'
 export { computePriority, type PriorityInput, priorityToBigInt } from './priority.js'
-export { compileRouter, isHttpRoute } from './router.js'
+export { compileRouter, compileRouterAsync, isHttpRoute } from './router.js'
 export type {
+  AsyncRouterBuildOptions,
   MatcherInfo,
   PathHandling,
   RequestAttributes,
@@ -10,6 +11,7 @@ export type {
   RouteMatch,
   Router,
   RouterBuildError,
+  RouterBuildOptions,
   RouterNetEndpoint,
   RouterOptions,
   RouterRoute,

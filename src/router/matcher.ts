@@ -3,7 +3,7 @@
 import { parseRouteHost, parseRouteSni, type RouteHost, type RouteSni } from './host.js'
 import { compileNetCondition, type NetCondition } from './net.js'
 import { groupPaths, splitMatcherId } from './path-groups.js'
-import { computePriority, type MatcherKey } from './priority.js'
+import { compareMatcherKeys, computePriority, type MatcherKey } from './priority.js'
 import type { RegexCompiler } from './regex.js'
 import type { RouteMatch, RouterBuildError, RouterRoute } from './types.js'
 
@@ -21,6 +21,11 @@ export interface HeaderCondition {
 export class Matcher<R extends RouterRoute> implements MatcherKey {
   /** Position in evaluation order, set once all matchers are sorted. */
   rank = 0
+  /**
+   * Position in compilation order (routes as given, then path groups), set by the build: the
+   * last sort key, so that full ties (ids equal but for case) keep the order of the routes.
+   */
+  seq = 0
   /**
    * The outcome also depends on request headers, scheme/SNI or client addresses, which are
    * not part of the match cache key.
@@ -52,6 +57,36 @@ export class Matcher<R extends RouterRoute> implements MatcherKey {
   ) {
     this.dependent = headers !== null || snis !== null || sources !== null || destinations !== null
   }
+
+  /**
+   * The same matcher for another route object with the same matching fields (a rebuild that
+   * reuses compiled matchers). Compiled conditions are immutable and shared.
+   */
+  withRoute(route: R): Matcher<R> {
+    return new Matcher(
+      this.id,
+      this.idKey,
+      route,
+      this.hi,
+      this.lo,
+      this.signedRegexPriority,
+      this.paths,
+      this.regexGroup,
+      this.methods,
+      this.hosts,
+      this.hostPortCheck,
+      this.headers,
+      this.snis,
+      this.sources,
+      this.destinations,
+      this.regexes,
+    )
+  }
+}
+
+/** Evaluation order of matchers: priority and id (router.md §5.3), then compilation order. */
+export function compareMatchers<R extends RouterRoute>(a: Matcher<R>, b: Matcher<R>): number {
+  return compareMatcherKeys(a, b) || a.seq - b.seq
 }
 
 function nonEmpty<T>(a: readonly T[] | null | undefined): a is readonly T[] {

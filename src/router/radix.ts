@@ -3,6 +3,7 @@
 // nodes whose key is a prefix of the path: the candidates of prefix matching, with no segment
 // boundary rule (router.md §3.2). Code-unit prefixes of well-formed strings are byte prefixes
 // of their UTF-8 encodings, which is what Kong compares.
+import { runSync, Slicer, type Steps } from './slicer.js'
 
 /**
  * Children are looked up by first code unit: a linear scan up to this fan-out, then a dense
@@ -10,6 +11,8 @@
  */
 const LINEAR_CHILDREN = 4
 const MAX_TABLE_SPAN = 96
+/** Nodes finalized between two checks of the build's slicer. */
+const FINALIZE_STRIDE = 256
 
 export class RadixNode<E> {
   /** Values stored at this node's key, in insertion order. */
@@ -97,15 +100,26 @@ export class RadixTree<E> {
 
   /** Builds the child maps of wide nodes; call once after the last insert. */
   finalize(): void {
+    runSync(this.finalizeSteps(Slicer.never))
+  }
+
+  /** `finalize()` in slices. */
+  *finalizeSteps(slicer: Slicer): Steps<void> {
     const stack: RadixNode<E>[] = [this.root]
+    let stride = FINALIZE_STRIDE
     while (stack.length > 0) {
       const node = stack.pop() as RadixNode<E>
       const children = node.children
       if (children === null) continue
       if (children.length > LINEAR_CHILDREN) {
         const firsts = node.firsts as number[]
-        const lo = Math.min(...firsts)
-        const span = Math.max(...firsts) - lo + 1
+        let lo = firsts[0]
+        let hi = firsts[0]
+        for (let i = 1; i < firsts.length; i++) {
+          if (firsts[i] < lo) lo = firsts[i]
+          else if (firsts[i] > hi) hi = firsts[i]
+        }
+        const span = hi - lo + 1
         if (span <= MAX_TABLE_SPAN) {
           const table = new Array<RadixNode<E> | undefined>(span).fill(undefined)
           for (let i = 0; i < children.length; i++) table[firsts[i] - lo] = children[i]
@@ -117,6 +131,10 @@ export class RadixTree<E> {
         }
       }
       for (const c of children) stack.push(c)
+      if (--stride === 0) {
+        stride = FINALIZE_STRIDE
+        if (slicer.due()) yield
+      }
     }
   }
 }

@@ -7,8 +7,8 @@ import { describe, it } from 'node:test'
 import { groupPaths, splitMatcherId } from './path-groups.js'
 import { compareMatcherKeys, computePriority, type Priority } from './priority.js'
 import { RegexCompiler } from './regex.js'
-import { compileRouter } from './router.js'
-import type { RequestAttributes, RouterRoute } from './types.js'
+import { compileRouter, compileRouterAsync } from './router.js'
+import type { RequestAttributes, Router, RouterRoute } from './types.js'
 
 interface RefMatcher extends Priority {
   idKey: string
@@ -111,6 +111,18 @@ function reference(routes: RouterRoute[]) {
   }
 }
 
+/** mulberry32: better low bits than `rng` for the many small choices of the rebuild tests. */
+function mulberry(seed: number) {
+  let a = seed >>> 0
+  return (n: number) => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return (((t ^ (t >>> 14)) >>> 0) % n) | 0
+  }
+}
+
 function rng(seed: number) {
   let s = seed
   return (n: number) => {
@@ -199,36 +211,134 @@ function randomRoutes(r: (n: number) => number, n: number): RouterRoute[] {
   return routes
 }
 
+function randomRequest(r: (n: number) => number): RequestAttributes {
+  const headers: Record<string, string> = {}
+  if (r(2)) headers['x-a'] = pick(r, ['1', '2', '3'])
+  if (r(2)) headers['x-b'] = pick(r, ['v1', 'V2', 'v22'])
+  const https = r(3) === 0
+  return {
+    method: pick(r, METHODS),
+    host: pick(r, REQ_HOSTS),
+    port: pick(r, [80, 8443]),
+    path: pick(r, REQ_PATHS),
+    headers,
+    scheme: https ? 'https' : 'http',
+    sni: https && r(3) ? pick(r, ['a.test', 'z.test', 'q.other']) : undefined,
+  }
+}
+
+/** Same matchers in the same order, same errors, same answers (route object and matched path). */
+function assertSameRouter(got: Router, want: Router, r: (n: number) => number, label: string): void {
+  assert.deepEqual(got.describe(), want.describe(), label)
+  assert.deepEqual(got.errors, want.errors, label)
+  assert.equal(got.routeCount, want.routeCount, label)
+  assert.equal(got.matcherCount, want.matcherCount, label)
+  for (let n = 0; n < 200; n++) {
+    const a = randomRequest(r)
+    const x = got.match(a)
+    const y = want.match(a)
+    assert.equal(x?.route ?? null, y?.route ?? null, `${label} ${JSON.stringify(a)}`)
+    assert.deepEqual(x, y, `${label} ${JSON.stringify(a)}`)
+  }
+}
+
 describe('indexed router agrees with a naive scan in priority order', () => {
   for (let seed = 1; seed <= 40; seed++) {
-    it(`random route set #${seed}`, () => {
+    it(`random route set #${seed}`, async () => {
       const r = rng(seed)
       const routes = randomRoutes(r, 5 + r(60))
       const ref = reference(routes)
       const cached = compileRouter(routes)
       const uncached = compileRouter(routes, { cacheSize: 0 })
+      // Sliced builds, yielding at every check (sliceMs 0) or as by default: the same router.
+      const sliced = await compileRouterAsync(routes, { sliceMs: 0 })
+      const slicedDefault = await compileRouterAsync(routes, { cacheSize: 0 })
       assert.deepEqual(cached.errors, [])
+      assert.deepEqual(sliced.describe(), cached.describe())
+      assert.deepEqual(slicedDefault.describe(), cached.describe())
       for (let n = 0; n < 300; n++) {
-        const headers: Record<string, string> = {}
-        if (r(2)) headers['x-a'] = pick(r, ['1', '2', '3'])
-        if (r(2)) headers['x-b'] = pick(r, ['v1', 'V2', 'v22'])
-        const https = r(3) === 0
-        const a: RequestAttributes = {
-          method: pick(r, METHODS),
-          host: pick(r, REQ_HOSTS),
-          port: pick(r, [80, 8443]),
-          path: pick(r, REQ_PATHS),
-          headers,
-          scheme: https ? 'https' : 'http',
-          sni: https && r(3) ? pick(r, ['a.test', 'z.test', 'q.other']) : undefined,
-        }
+        const a = randomRequest(r)
         const want = ref(a)
-        for (const router of [cached, uncached]) {
+        for (const router of [cached, uncached, sliced, slicedDefault]) {
           const got = router.match(a)
           const label = JSON.stringify(a)
           assert.equal(got?.route.id ?? null, want?.id ?? null, label)
           if (want && want.matchedPath !== '') assert.equal(got?.matchedPath, want.matchedPath, label)
         }
+      }
+    })
+  }
+})
+
+/**
+ * The next configuration: some routes kept as they are, some copied unchanged (same id and
+ * version), some changed (new fields and version), some removed, some added, order shuffled
+ * a little; `version` maps each route object to its version key.
+ */
+function mutate(
+  r: (n: number) => number,
+  routes: RouterRoute[],
+  version: Map<RouterRoute, number>,
+  serial: { next: number },
+): RouterRoute[] {
+  const out: RouterRoute[] = []
+  for (const route of routes) {
+    const k = r(10)
+    if (k === 0) continue // removed
+    if (k === 1) {
+      // Changed: fresh fields under the same id, new version.
+      const changed = { ...randomRoutes(r, 1)[0], id: route.id }
+      version.set(changed, serial.next++)
+      out.push(changed)
+    } else if (k <= 4) {
+      // Unchanged, but a new object (as a snapshot rebuilt from the store makes).
+      const copy = { ...route }
+      version.set(copy, version.get(route) as number)
+      out.push(copy)
+    } else {
+      out.push(route)
+    }
+    if (r(8) === 0 && out.length > 1) {
+      const i = r(out.length)
+      ;[out[i], out[out.length - 1]] = [out[out.length - 1], out[i]]
+    }
+  }
+  for (const added of randomRoutes(r, r(6))) {
+    const route = {
+      ...added,
+      id: `${added.id.slice(0, 24)}${(serial.next++).toString(16).padStart(12, '0')}`,
+    }
+    version.set(route, serial.next++)
+    out.push(route)
+  }
+  return out
+}
+
+describe('rebuilds reusing the previous router (opts.previous)', () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    it(`build a random configuration, then 4 random changes to it #${seed}`, async () => {
+      const r = mulberry(seed)
+      const version = new Map<RouterRoute, number>()
+      const serial = { next: 1 }
+      let routes = randomRoutes(r, 5 + r(60))
+      for (const route of routes) version.set(route, serial.next++)
+      // An invalid regex and an id differing only by case from another route: never reused
+      // from a route with errors; ties keep the order of the routes.
+      routes.push({ id: 'bad-regex', paths: ['~/a/(', '/ok'] })
+      routes.push({ id: 'tie-route', paths: ['/tie'] }, { id: 'TIE-ROUTE', paths: ['/tie'] })
+      let previous = compileRouter(routes)
+      const routeVersion = (route: RouterRoute) => version.get(route)
+      for (let step = 0; step < 4; step++) {
+        routes = mutate(r, routes, version, serial)
+        const fresh = compileRouter(routes)
+        const reused = compileRouter(routes, { previous, routeVersion })
+        const identityOnly = compileRouter(routes, { previous })
+        const slicedReuse = await compileRouterAsync(routes, { previous, routeVersion, sliceMs: 0 })
+        const label = `seed ${seed} step ${step}`
+        assertSameRouter(reused, fresh, r, `${label} (routeVersion)`)
+        assertSameRouter(identityOnly, fresh, r, `${label} (identity)`)
+        assertSameRouter(slicedReuse, fresh, r, `${label} (sliced)`)
+        previous = r(2) ? reused : slicedReuse
       }
     })
   }

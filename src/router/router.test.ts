@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { compileRouter } from './router.js'
+import { compileRouter, compileRouterAsync } from './router.js'
 import type { RequestAttributes, RequestHeaders, RouterOptions, RouterRoute } from './types.js'
 
 interface TestRoute extends RouterRoute {
@@ -108,6 +108,24 @@ describe('router.md §5.2 worked examples', () => {
       assert.equal(router.match(r)?.route.name ?? null, expected)
     })
   }
+
+  it('the sliced build (compileRouterAsync) gives the same router and answers', async () => {
+    for (const set of [setA, setB]) {
+      const sync = compileRouter(set)
+      for (const sliceMs of [0, undefined]) {
+        const sliced = await compileRouterAsync(set, { sliceMs })
+        assert.deepEqual(sliced.describe(), sync.describe())
+        assert.deepEqual(sliced.errors, sync.errors)
+        assert.equal(sliced.routeCount, sync.routeCount)
+      }
+    }
+    for (const [n, routes, r, expected] of examples) {
+      const sliced = await compileRouterAsync(routes, { sliceMs: 0 })
+      assert.equal(sliced.match(r)?.route.name ?? null, expected, `example ${n}`)
+      const uncached = await compileRouterAsync(routes, { cacheSize: 0 })
+      assert.equal(uncached.match(r)?.route.name ?? null, expected, `example ${n}`)
+    }
+  })
 
   it('example 19 reports the matched group', () => {
     const m = compileRouter(setB).match(req('GET', 'm.test', '/a/b/c/d'))
@@ -508,6 +526,23 @@ describe('§3.8 protocols and §1.2 loading', () => {
     // The bad regex group is dropped alone; the prefix group of that route still works.
     assert.equal(router.match(req('GET', 'h', '/ok'))?.route.name, 'badRegex')
     assert.equal(router.match(req('GET', 'h', '/x'))?.route.name, 'good')
+  })
+
+  it('the sliced build reports the same errors', async () => {
+    const routes = [
+      route('empty', {}),
+      route('badRegex', { paths: ['~/a(', '/ok'] }),
+      route('badHeader', { headers: { x: ['~*('] } }),
+      route('good', { paths: ['/'] }),
+      route('tcp', { protocols: ['tcp'], paths: ['/'] }),
+    ]
+    routes.push({ ...routes[3], name: 'dup' })
+    const sync = compileRouter(routes)
+    const sliced = await compileRouterAsync(routes, { sliceMs: 0 })
+    assert.equal(sync.errors.length, 4)
+    assert.deepEqual(sliced.errors, sync.errors)
+    assert.deepEqual(sliced.describe(), sync.describe())
+    assert.equal(sliced.routeCount, sync.routeCount)
   })
 
   it('duplicate ids are reported, the first route is kept', () => {

@@ -15,6 +15,7 @@
 import { parsePortAt, type RouteHost, routeHostMatches, routeSniMatches } from './host.js'
 import { type HostBucket, HostIndex, WILDCARD_SCAN_LIMIT } from './host-index.js'
 import {
+  compareMatchers,
   ENTRY_REGEX,
   type HeaderCondition,
   type IndexEntry,
@@ -23,17 +24,19 @@ import {
 } from './matcher.js'
 import { netConditionsMatch } from './net.js'
 import { hasInvalidUtf8 } from './normalize.js'
-import { compareMatcherKeys, priorityToBigInt } from './priority.js'
+import { priorityToBigInt } from './priority.js'
 import type { RadixNode } from './radix.js'
 import { RegexCompiler } from './regex.js'
+import { mergeInto, runSliced, runSync, Slicer, type Steps, sortSliced } from './slicer.js'
 import type {
+  AsyncRouterBuildOptions,
   MatcherInfo,
   RequestAttributes,
   RequestHeaders,
   RouteMatch,
   Router,
   RouterBuildError,
-  RouterOptions,
+  RouterBuildOptions,
   RouterRoute,
   UriCaptures,
 } from './types.js'
@@ -167,14 +170,16 @@ class CompiledRouter<R extends RouterRoute> implements Router<R> {
   private readonly portInKey: boolean
 
   constructor(
-    private readonly matchers: readonly Matcher<R>[],
+    /** In evaluation order (read by a rebuild that reuses them). */
+    readonly matchers: readonly Matcher<R>[],
     private readonly index: HostIndex<R>,
     readonly errors: readonly RouterBuildError[],
     readonly routeCount: number,
     private readonly cacheSize: number,
+    portInKey: boolean,
   ) {
     this.cache = cacheSize > 0 ? new Map() : null
-    this.portInKey = matchers.some((m) => m.hostPortCheck)
+    this.portInKey = portInKey
   }
 
   get matcherCount(): number {
@@ -406,19 +411,54 @@ class CompiledRouter<R extends RouterRoute> implements Router<R> {
  * protocol are ignored; routes that cannot be loaded are reported in `errors` and left out.
  * The caller decides which routes exist for the proxy: routes of disabled services (router.md
  * §1.2) must be filtered out before calling this.
+ *
+ * Blocks until done (tens of ms at 10,000 routes): a process serving requests rebuilds with
+ * `compileRouterAsync` instead.
  */
 export function compileRouter<R extends RouterRoute>(
   routes: Iterable<R>,
-  opts: RouterOptions = {},
+  opts: RouterBuildOptions<R> = {},
 ): Router<R> {
+  return runSync(buildSteps(routes, opts, Slicer.never))
+}
+
+/**
+ * `compileRouter` in slices of about `opts.sliceMs` (default 4 ms) of work, giving the event
+ * loop a turn (`setImmediate`) between slices, so requests in flight are served while a large
+ * configuration is compiled. Same result as `compileRouter`. The routes are iterated during
+ * the build: neither the iterable nor the route objects may change until it resolves.
+ */
+export function compileRouterAsync<R extends RouterRoute>(
+  routes: Iterable<R>,
+  opts: AsyncRouterBuildOptions<R> = {},
+): Promise<Router<R>> {
+  const slicer = new Slicer(opts.sliceMs ?? DEFAULT_SLICE_MS)
+  return runSliced(buildSteps(routes, opts, slicer), slicer)
+}
+
+const DEFAULT_SLICE_MS = 4
+
+/** The build, shared by both entry points: it yields whenever `slicer` says the slice is over. */
+function* buildSteps<R extends RouterRoute>(
+  routes: Iterable<R>,
+  opts: RouterBuildOptions<R>,
+  slicer: Slicer,
+): Steps<Router<R>> {
   if (opts.flavor !== undefined && opts.flavor !== 'traditional_compatible') {
     throw new Error(`unsupported router flavor: ${String(opts.flavor)}`)
   }
   const errors: RouterBuildError[] = []
   const compiler = new MatcherCompiler(new RegexCompiler(), errors)
-  const matchers: Matcher<R>[] = []
+  const previous = opts.previous
+  const reuse =
+    previous instanceof CompiledRouter
+      ? yield* MatcherReuse.steps(previous as CompiledRouter<R>, opts.routeVersion ?? null, slicer)
+      : null
+  /** Matchers compiled by this build (all of them without reuse), in compilation order. */
+  const compiled: Matcher<R>[] = []
   const ids = new Set<string>()
   let routeCount = 0
+  let seq = 0
   for (const route of routes) {
     if (!isHttpRoute(route)) continue
     if (typeof route.id !== 'string' || route.id === '') {
@@ -430,15 +470,126 @@ export function compileRouter<R extends RouterRoute>(
       continue
     }
     ids.add(route.id)
-    const compiled = compiler.compile(route)
-    if (compiled.length > 0) routeCount++
-    for (const m of compiled) matchers.push(m)
+    let ms = reuse?.take(route) ?? null
+    if (ms === null) {
+      ms = compiler.compile(route)
+      for (const m of ms) compiled.push(m)
+    }
+    if (ms.length > 0) routeCount++
+    for (const m of ms) m.seq = seq++
+    if (slicer.due()) yield
   }
-  matchers.sort((a, b) => compareMatcherKeys(a, b))
-  for (let i = 0; i < matchers.length; i++) matchers[i].rank = i
+  const matchers =
+    reuse === null
+      ? yield* sortSliced(compiled, compareMatchers, slicer)
+      : yield* reuse.orderSteps(compiled, slicer)
+  let portInKey = false
+  for (let i = 0; i < matchers.length; i++) {
+    matchers[i].rank = i
+    if (matchers[i].hostPortCheck) portInKey = true
+  }
   const index = new HostIndex<R>()
-  for (const m of matchers) index.add(m)
-  index.finalize()
+  yield* index.buildSteps(matchers, slicer)
   const cacheSize = opts.cacheSize ?? DEFAULT_CACHE_SIZE
-  return new CompiledRouter(matchers, index, errors, routeCount, Math.max(0, Math.floor(cacheSize)))
+  return new CompiledRouter(
+    matchers,
+    index,
+    errors,
+    routeCount,
+    Math.max(0, Math.floor(cacheSize)),
+    portInKey,
+  )
+}
+
+/**
+ * The matchers of a previous router, for a rebuild: routes that compiled without errors, by
+ * id. Unchanged routes get copies of their matchers pointing to the new route object; the
+ * copies keep the previous evaluation order, which is merged with the newly compiled matchers.
+ */
+class MatcherReuse<R extends RouterRoute> {
+  /** Copies handed out, at the rank of the previous matcher they copy (null: not reused). */
+  private readonly slots: Array<Matcher<R> | null> = []
+
+  private constructor(
+    /** Previous matchers of each reusable route id: one, or several in path group order. */
+    private readonly byId: Map<string, Matcher<R> | Matcher<R>[]>,
+    private readonly version: ((route: R) => unknown) | null,
+    count: number,
+  ) {
+    for (let i = 0; i < count; i++) this.slots.push(null)
+  }
+
+  static *steps<R extends RouterRoute>(
+    previous: CompiledRouter<R>,
+    version: ((route: R) => unknown) | null,
+    slicer: Slicer,
+  ): Steps<MatcherReuse<R>> {
+    // A route with any error may have lost some of its path groups: compile it again.
+    const failed = new Set<string>()
+    for (const e of previous.errors) failed.add(e.routeId)
+    const byId = new Map<string, Matcher<R> | Matcher<R>[]>()
+    const matchers = previous.matchers
+    for (let i = 0; i < matchers.length; i++) {
+      const m = matchers[i]
+      const id = m.route.id
+      if (failed.has(id)) continue
+      const found = byId.get(id)
+      if (found === undefined) byId.set(id, m)
+      else {
+        const list = Array.isArray(found) ? found : [found]
+        list.push(m)
+        list.sort((a, b) => a.seq - b.seq)
+        byId.set(id, list)
+      }
+      if ((i & 1023) === 1023 && slicer.due()) yield
+    }
+    return new MatcherReuse(byId, version, matchers.length)
+  }
+
+  /** Copies of the previous matchers of `route` if it is unchanged, else null. */
+  take(route: R): Matcher<R>[] | null {
+    const found = this.byId.get(route.id)
+    if (found === undefined) return null
+    const before = Array.isArray(found) ? found[0].route : found.route
+    if (before !== route) {
+      const version = this.version
+      if (version === null) return null
+      const v = version(route)
+      if (v === undefined || v === null || v !== version(before)) return null
+    }
+    this.byId.delete(route.id)
+    const old = Array.isArray(found) ? found : [found]
+    const out: Matcher<R>[] = []
+    for (const m of old) {
+      const copy = m.withRoute(route)
+      this.slots[m.rank] = copy
+      out.push(copy)
+    }
+    return out
+  }
+
+  /**
+   * Evaluation order of the new build: the copies in their previous order (still sorted unless
+   * a full tie changed sides, which is checked) merged with the sorted new matchers.
+   */
+  *orderSteps(compiled: Matcher<R>[], slicer: Slicer): Steps<Matcher<R>[]> {
+    let kept: Matcher<R>[] = []
+    const slots = this.slots
+    for (let i = 0; i < slots.length; i++) {
+      const copy = slots[i]
+      if (copy !== null) kept.push(copy)
+      if ((i & 4095) === 4095 && slicer.due()) yield
+    }
+    for (let i = 1; i < kept.length; i++) {
+      if (compareMatchers(kept[i - 1], kept[i]) >= 0) {
+        kept = yield* sortSliced(kept, compareMatchers, slicer)
+        break
+      }
+      if ((i & 1023) === 1023 && slicer.due()) yield
+    }
+    const fresh = yield* sortSliced(compiled, compareMatchers, slicer)
+    const out: Matcher<R>[] = []
+    yield* mergeInto(kept, 0, kept.length, fresh, 0, fresh.length, out, 0, compareMatchers, slicer)
+    return out
+  }
 }

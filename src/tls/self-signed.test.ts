@@ -36,3 +36,10 @@ describe('generateSelfSigned', () => {
     server.close()
   })
 })
+
+describe('generateSelfSigned({ ca: true })', () => {
+  it('sets the CA basic constraint', () => {
+    const pair = generateSelfSigned({ ca: true, commonName: 'Test CA' })
+    assert.equal(new X509Certificate(pair.cert).ca, true)
+  })
+})

@@ -61,6 +61,8 @@ export interface SelfSignedOptions {
   /** 'rsa' (2048 bits) or 'ec' (P-256). */
   type?: 'rsa' | 'ec'
   days?: number
+  /** Mark it as a CA (basicConstraints CA:TRUE), e.g. to trust it as `ca_certificates`. */
+  ca?: boolean
 }
 
 export interface KeyPair {
@@ -88,7 +90,11 @@ export function generateSelfSigned(opts: SelfSignedOptions = {}): KeyPair {
   const extensions = explicit(
     3,
     seq(
-      seq(oid('2.5.29.19'), tlv(0x01, Buffer.from([0xff])), tlv(0x04, seq())),
+      seq(
+        oid('2.5.29.19'),
+        tlv(0x01, Buffer.from([0xff])),
+        tlv(0x04, opts.ca ? seq(tlv(0x01, Buffer.from([0xff]))) : seq()),
+      ),
       seq(oid('2.5.29.17'), tlv(0x04, san)),
     ),
   )

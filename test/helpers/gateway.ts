@@ -29,6 +29,9 @@ export interface Gateway {
   status: string
   adminPort: number
   statusPort: number
+  /** Proxy base URL (when started with `proxy: true`). */
+  proxy: string
+  proxyPort: number
   process: ChildProcess
   /** Everything the process wrote on stdout/stderr so far. */
   output(): string
@@ -43,18 +46,24 @@ export interface GatewayOptions {
   args?: string[]
   /** Reuse a prefix (e.g. to restart on the same database). */
   prefix?: string
+  /** Start the proxy on a free port (default: proxy_listen off). */
+  proxy?: boolean
+  /** Proxy workers (default 1). */
+  workers?: number
 }
 
 export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
   const prefix = opts.prefix ?? mkdtempSync(join(tmpdir(), 'silverback-it-'))
   const adminPort = await freePort()
   const statusPort = await freePort()
+  const proxyPort = opts.proxy ? await freePort() : 0
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KONG_PREFIX: prefix,
     KONG_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
     KONG_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
-    KONG_PROXY_LISTEN: 'off',
+    KONG_PROXY_LISTEN: opts.proxy ? `127.0.0.1:${proxyPort}` : 'off',
+    KONG_NGINX_WORKER_PROCESSES: String(opts.workers ?? 1),
   }
   for (const [k, v] of Object.entries(opts.env ?? {})) env[`KONG_${k}`] = v
   const child = spawn(process.execPath, [BIN, 'start', ...(opts.args ?? [])], {
@@ -91,6 +100,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     status: `http://127.0.0.1:${statusPort}`,
     adminPort,
     statusPort,
+    proxy: `http://127.0.0.1:${proxyPort}`,
+    proxyPort,
     process: child,
     output: () => out,
     errorLog: () => {

@@ -79,12 +79,11 @@ async function runForeground(initial: Conf, interactive: boolean): Promise<void>
           node.log.error(`reload aborted, invalid configuration: ${errors.join('; ')}`)
           return
         }
-        await node.stop(true)
-        node = await GatewayNode.start(conf, { stderr: interactive })
-        node.log.notice('configuration reloaded')
+        await node.reload(conf)
       } catch (err) {
+        // The node keeps serving with what it could keep; the error says what failed.
+        node.log.error('reload failed: ', err)
         warn(`reload failed: ${(err as Error).message}`)
-        process.exit(1)
       } finally {
         busy = false
       }

@@ -19,6 +19,8 @@ async function envFor(prefix: string): Promise<Record<string, string>> {
     KONG_PREFIX: prefix,
     KONG_ADMIN_LISTEN: `127.0.0.1:${await freePort()}`,
     KONG_STATUS_LISTEN: `127.0.0.1:${await freePort()}`,
+    KONG_PROXY_LISTEN: `127.0.0.1:${await freePort()}`,
+    KONG_NGINX_WORKER_PROCESSES: '1',
   }
 }
 
@@ -34,6 +36,12 @@ async function waitFor(fn: () => Promise<boolean>, ms = 10_000): Promise<void> {
 after(async () => {
   for (const p of prefixes) {
     await runCli(['stop', '-p', p]).catch(() => undefined)
+    // Whatever happened in the test, nothing it started may outlive it.
+    try {
+      process.kill(Number(readFileSync(join(p, 'pids', 'silverback.pid'), 'utf8')), 'SIGKILL')
+    } catch {
+      // not running
+    }
     rmSync(p, { recursive: true, force: true })
   }
 })

@@ -1,0 +1,59 @@
+// Messages between the primary and its proxy workers (node:cluster IPC). Workers never open the
+// store: they start from a full copy of the entities the proxy needs, then apply the change
+// batches the primary forwards, in version order. A gap in versions makes a worker ask for a
+// full copy again.
+
+export type Row = Record<string, unknown>
+
+/** Entities replicated to workers. */
+export const PROXY_ENTITIES = [
+  'services',
+  'routes',
+  'plugins',
+  'upstreams',
+  'targets',
+  'certificates',
+  'snis',
+  'ca_certificates',
+] as const
+
+export type ProxyEntity = (typeof PROXY_ENTITIES)[number]
+
+export interface ReplicaEvent {
+  operation: 'create' | 'update' | 'delete'
+  entity: string
+  row: Row
+}
+
+export type PrimaryMessage =
+  | { type: 'config'; version: number; entities: Record<string, Row[]> }
+  | { type: 'delta'; version: number; events: ReplicaEvent[] }
+  /** Stop accepting, finish in-flight requests (up to timeoutMs), then exit. */
+  | { type: 'drain'; timeoutMs: number }
+  | { type: 'log-level'; level: string }
+
+export type WorkerMessage =
+  /**
+   * The worker's message handler is installed. Sent first: messages that arrive while an ES
+   * module worker is still loading would be lost, so nothing is sent to a worker before this.
+   */
+  | { type: 'hello'; pid: number }
+  /** The worker built the snapshot of `version` and serves it. */
+  | { type: 'ready'; version: number; pid: number }
+  /** The worker missed a version: it needs a full copy. */
+  | { type: 'resync'; have: number }
+  | { type: 'stats'; stats: WorkerStats }
+  | { type: 'listen-error'; message: string }
+
+export interface WorkerStats {
+  pid: number
+  heapUsed: number
+  totalRequests: number
+  connectionsAccepted: number
+  connectionsActive: number
+  requestsActive: number
+}
+
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string'
+}

@@ -1,0 +1,330 @@
+// One proxied request: picks the peer, sends the request upstream through the engine, streams
+// the response back with Kong's headers, and retries failed attempts (`service.retries`) per
+// proxying.md §3. The object is the engine's response handler, so no closures are created per
+// request.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { type Address, DnsError, type DnsResolver } from '../dns/resolver.js'
+import { type GatewayResponseContext, sendError } from './respond.js'
+import type { ProxySettings } from './settings.js'
+import type { ServiceData, UpstreamData } from './snapshot.js'
+import type {
+  Attempt,
+  UpstreamEngine,
+  UpstreamError,
+  UpstreamHandler,
+  UpstreamTarget,
+} from './upstream/index.js'
+import type { UpstreamTls } from './upstream-tls.js'
+
+/** Response headers never forwarded to the client (RFC 9110 §7.6.1, plus the ones we rewrite). */
+const HOP_BY_HOP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+])
+
+export interface Try {
+  ip: string
+  port: number
+  balancer_start: number
+  balancer_latency: number
+  state?: 'failed' | 'next'
+  code?: number
+}
+
+export interface ExchangeDeps {
+  engine: UpstreamEngine
+  dns: DnsResolver
+  settings: ProxySettings
+  /** TLS settings of https services (per snapshot). */
+  tls: UpstreamTls
+  /** Reports unexpected errors to the error log. */
+  log?: (err: unknown) => void
+}
+
+/** Smooth weighted round-robin over an upstream's targets (nginx's algorithm). */
+function pickTarget(up: UpstreamData): { host: string; port: number } | null {
+  const targets = up.targets
+  if (targets.length === 0) return null
+  let best = -1
+  for (let i = 0; i < targets.length; i++) {
+    up.rr.current[i] += targets[i].weight
+    if (best === -1 || up.rr.current[i] > up.rr.current[best]) best = i
+  }
+  up.rr.current[best] -= up.rr.total
+  return targets[best]
+}
+
+export class Exchange implements UpstreamHandler, GatewayResponseContext {
+  /** Attempts made so far (exposed to log serialization later). */
+  readonly tries: Try[] = []
+  private attempt: Attempt | null = null
+  private dispatchedAt = 0n
+  private headersAt = 0n
+  private finished = false
+  private target: UpstreamTarget = { key: '', host: '', port: 0 }
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly settings: ProxySettings,
+    readonly requestId: string,
+    readonly started: bigint,
+    private readonly deps: ExchangeDeps,
+    private readonly service: ServiceData,
+    private readonly method: string,
+    private readonly requestTarget: string,
+    private readonly headers: string[],
+    private readonly body: Buffer | IncomingMessage | null,
+    private readonly clientTrailers: boolean,
+    /** The Host header sent upstream (its name is the TLS SNI). */
+    private readonly upstreamHost: string,
+  ) {
+    res.once('close', this.onClientClose)
+  }
+
+  private readonly onClientClose = (): void => {
+    // The client went away before the response ended: stop the upstream exchange.
+    if (!this.finished && this.attempt) {
+      this.finished = true
+      this.attempt.abort()
+    }
+  }
+
+  /** Starts the first attempt. */
+  start(): void {
+    const peer = this.peer()
+    if (peer === undefined) {
+      // DNS cache miss: resolve, then continue.
+      this.deps.dns.resolve(this.service.host).then(
+        (a) => this.send(a.ip, this.service.port),
+        (err: unknown) => this.peerError(err),
+      )
+      return
+    }
+    if (peer instanceof Error) {
+      this.peerError(peer)
+      return
+    }
+    this.send(peer.host, peer.port)
+  }
+
+  /** The next peer: a balanced target, or the service host's address. Undefined = must resolve. */
+  private peer(): { host: string; port: number } | Error | undefined {
+    const s = this.service
+    if (s.upstream) {
+      const t = pickTarget(s.upstream)
+      if (!t) return new NoPeerError()
+      if (isIp(t.host)) return t
+      const a = this.deps.dns.pick(t.host)
+      if (a === undefined || a instanceof DnsError)
+        return a ?? new DnsError('dns server error: name error', true)
+      return { host: a.ip, port: t.port }
+    }
+    if (isIp(s.host)) return { host: s.host, port: s.port }
+    const a: Address | DnsError | undefined = this.deps.dns.pick(s.host)
+    if (a === undefined) return undefined
+    if (a instanceof DnsError) return a
+    return { host: a.ip, port: s.port }
+  }
+
+  private peerError(err: unknown): void {
+    if (this.finished) return
+    this.finished = true
+    if (err instanceof NoPeerError) sendError(this, 503, 'failure to get a peer from the ring-balancer')
+    else if (err instanceof DnsError && err.notFound) sendError(this, 503, 'name resolution failed')
+    else {
+      const reason = err instanceof Error ? err.message : String(err)
+      sendError(
+        this,
+        500,
+        `failed the initial dns/balancer resolve for '${this.service.host}' with: ${reason}`,
+      )
+    }
+  }
+
+  private send(ip: string, port: number): void {
+    if (this.finished) return
+    const s = this.service
+    const now = process.hrtime.bigint()
+    this.tries.push({ ip, port, balancer_start: Date.now(), balancer_latency: 0 })
+    this.target.host = ip
+    this.target.port = port
+    const tls = s.tls ? this.deps.tls.choose(s, this.upstreamHost) : null
+    if (tls) {
+      this.target.key = `${ip}|${port}${tls.keySuffix}`
+      this.target.tls = tls.tls
+    } else this.target.key = `${ip}|${port}`
+    this.dispatchedAt = now
+    try {
+      this.attempt = this.startAttempt(s)
+    } catch (err) {
+      // The engine refuses what it cannot put on the wire (e.g. header values with CR/LF).
+      this.finished = true
+      sendError(this, 400, 'Bad request', { lowLevel: true })
+      this.deps.log?.(err)
+    }
+  }
+
+  private startAttempt(s: ServiceData): Attempt {
+    return this.deps.engine.request(
+      this.target,
+      {
+        method: this.method,
+        target: this.requestTarget,
+        headers: this.headers,
+        body: this.body,
+        connectTimeout: s.connectTimeout,
+        writeTimeout: s.writeTimeout,
+        readTimeout: s.readTimeout,
+      },
+      this,
+    )
+  }
+
+  // --- UpstreamHandler -----------------------------------------------------------------------
+
+  onHeaders(status: number, raw: string[], statusText: string): void {
+    if (this.finished) return
+    this.headersAt = process.hrtime.bigint()
+    const s = this.settings
+    const out: string[] = []
+    let connectionTokens: string | null = null
+    let via: string | null = null
+    let hasServer = false
+    for (let i = 0; i < raw.length; i += 2) {
+      const lower = raw[i].toLowerCase()
+      if (lower === 'connection')
+        connectionTokens = connectionTokens ? `${connectionTokens},${raw[i + 1]}` : raw[i + 1]
+    }
+    const listed = connectionTokens ? tokenSet(connectionTokens) : null
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]
+      const lower = name.toLowerCase()
+      if (HOP_BY_HOP_RESPONSE.has(lower)) {
+        if (lower === 'trailer' && this.clientTrailers) out.push(name, raw[i + 1])
+        continue
+      }
+      if (listed?.has(lower)) continue
+      if (lower === 'via') {
+        via = via ? `${via}, ${raw[i + 1]}` : raw[i + 1]
+        continue
+      }
+      if (lower === 'server') hasServer = true
+      out.push(name, raw[i + 1])
+    }
+    if (s.via) out.push('Via', via ? `${via}, 1.1 ${s.token}` : `1.1 ${s.token}`)
+    else if (via) out.push('Via', via)
+    if (!hasServer && s.serverHeader) out.push('Server', s.serverHeader)
+    if (s.upstreamLatency)
+      out.push('X-Kong-Upstream-Latency', String(msBetween(this.dispatchedAt, this.headersAt)))
+    if (s.proxyLatency) out.push('X-Kong-Proxy-Latency', String(msBetween(this.started, this.dispatchedAt)))
+    if (s.upstreamStatus) out.push('X-Kong-Upstream-Status', String(status))
+    if (s.requestIdResponse) out.push('X-Kong-Request-Id', this.requestId)
+    this.res.writeHead(status, statusText, out)
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.finished) return true
+    if (this.res.write(chunk)) return true
+    this.res.once('drain', this.onDrain)
+    return false
+  }
+
+  private readonly onDrain = (): void => {
+    this.attempt?.resume()
+  }
+
+  onEnd(trailers: string[]): void {
+    if (this.finished) return
+    this.finished = true
+    if (trailers.length > 0 && this.clientTrailers) {
+      const t: [string, string][] = []
+      for (let i = 0; i < trailers.length; i += 2) t.push([trailers[i], trailers[i + 1]])
+      this.res.addTrailers(t)
+    }
+    this.res.end()
+  }
+
+  onError(err: UpstreamError): void {
+    if (this.finished) return
+    const last = this.tries[this.tries.length - 1]
+    const timeout =
+      err.kind === 'connect_timeout' || err.kind === 'read_timeout' || err.kind === 'write_timeout'
+    if (last) {
+      last.state = 'failed'
+      last.code = timeout ? 504 : 502
+    }
+    if (err.responseStarted || this.res.headersSent) {
+      // Part of the response already went to the client: nothing better than cutting it.
+      this.finished = true
+      this.res.destroy()
+      return
+    }
+    if (err.retryable && this.tries.length <= this.service.retries && !this.bodyConsumed()) {
+      if (last) last.state = 'next'
+      const peer = this.peer()
+      if (peer !== undefined && !(peer instanceof Error)) {
+        this.send(peer.host, peer.port)
+        return
+      }
+      if (peer === undefined) {
+        this.deps.dns.resolve(this.service.host).then(
+          (a) => this.send(a.ip, this.service.port),
+          () => this.fail(503, 'The upstream server is currently unavailable'),
+        )
+        return
+      }
+      this.fail(503, 'The upstream server is currently unavailable')
+      return
+    }
+    this.fail(timeout ? 504 : 502)
+  }
+
+  onUpgrade(status: number, raw: string[], upstream: Socket, head: Buffer): void {
+    // WebSocket tunnels are set up by the upgrade path (handler.ts), not here.
+    void status
+    void raw
+    void head
+    upstream.destroy()
+    this.fail(502)
+  }
+
+  private bodyConsumed(): boolean {
+    // A streamed body that started flowing cannot be sent again.
+    const b = this.body
+    return b !== null && !Buffer.isBuffer(b) && (b.readableDidRead || b.readableEnded)
+  }
+
+  private fail(status: number, message?: string): void {
+    if (this.finished) return
+    this.finished = true
+    sendError(this, status, message, { lowLevel: true })
+  }
+}
+
+class NoPeerError extends Error {}
+
+function msBetween(a: bigint, b: bigint): number {
+  return Number((b - a) / 1_000_000n)
+}
+
+function isIp(host: string): boolean {
+  const c = host.charCodeAt(0)
+  // Fast check; names start with a letter almost always. Precise enough: digits-and-dots or ':'.
+  return (c >= 48 && c <= 57 && /^[\d.]+$/.test(host)) || host.includes(':')
+}
+
+export function tokenSet(header: string): Set<string> {
+  const set = new Set<string>()
+  for (const t of header.split(',')) {
+    const v = t.trim().toLowerCase()
+    if (v) set.add(v)
+  }
+  return set
+}

@@ -1,0 +1,318 @@
+// A proxy worker process: holds the replica and the current snapshot, serves the proxy
+// listeners, rebuilds the snapshot off the request path when change batches arrive, and drains
+// on request.
+import http from 'node:http'
+import http2 from 'node:http2'
+import https from 'node:https'
+import type { Socket } from 'node:net'
+import net from 'node:net'
+import { createSecureContext, type SecureContext } from 'node:tls'
+import type { PrimaryMessage, Row, WorkerMessage } from '../cluster/messages.js'
+import type { Conf, Listener } from '../conf/index.js'
+import { DnsResolver } from '../dns/resolver.js'
+import type { Logger, LogLevel } from '../log/logger.js'
+import { type ListenerInfo, ProxyHandler } from './handler.js'
+import { Replica } from './replica.js'
+import { type ProxySettings, proxySettings } from './settings.js'
+import { buildSnapshotAsync, type Snapshot } from './snapshot.js'
+import { UpstreamEngine } from './upstream/index.js'
+import { UpstreamTls } from './upstream-tls.js'
+
+type AnyServer = http.Server | https.Server | http2.Http2SecureServer
+
+/** A connection without requests for this long is closed when the worker drains. */
+const IDLE_GRACE_MS = 1000
+
+interface SocketState {
+  active: number
+  idleSince: number
+}
+
+const STATE = Symbol('silverback.socketState')
+
+function socketState(socket: Socket): SocketState {
+  const holder = socket as Socket & { [STATE]?: SocketState }
+  let state = holder[STATE]
+  if (!state) {
+    state = { active: 0, idleSince: Date.now() }
+    holder[STATE] = state
+  }
+  return state
+}
+
+export interface DefaultCertificates {
+  cert: string[]
+  key: string[]
+}
+
+export class ProxyWorker {
+  private readonly replica = new Replica()
+  private readonly settings: ProxySettings
+  private readonly engine: UpstreamEngine
+  private readonly dns: DnsResolver
+  private handler: ProxyHandler | null = null
+  private readonly servers: AnyServer[] = []
+  private readonly sockets = new Set<Socket>()
+  private dirty = false
+  private rebuilding: Promise<void> | null = null
+  private draining = false
+  private totalRequests = 0
+  private connectionsAccepted = 0
+  private activeRequests = 0
+  private sniContexts = new Map<string, SecureContext>()
+  private certContexts = new Map<string, SecureContext>()
+  private defaultContext: SecureContext | null = null
+
+  constructor(
+    private readonly conf: Conf,
+    readonly log: Logger,
+    private readonly send: (m: WorkerMessage) => void,
+    private readonly defaultCerts: () => DefaultCertificates,
+  ) {
+    this.settings = proxySettings(conf)
+    this.engine = new UpstreamEngine({
+      poolSize: this.settings.keepalive.poolSize,
+      maxRequests: this.settings.keepalive.maxRequests,
+      idleTimeout: this.settings.keepalive.idleTimeoutMs,
+    })
+    this.dns = new DnsResolver({
+      hostsFile: conf.dns_hostsfile as string | null,
+      nameservers: (conf.dns_resolver as string[] | null) ?? [],
+      validTtl: (conf.dns_valid_ttl as number | null) ?? null,
+      staleTtl: Number(conf.dns_stale_ttl ?? 3600),
+      notFoundTtl: Number(conf.dns_not_found_ttl ?? 30),
+      errorTtl: Number(conf.dns_error_ttl ?? 1),
+      order: (conf.dns_order as string[] | null) ?? undefined,
+    })
+  }
+
+  get snapshot(): Snapshot | null {
+    return this.handler?.snapshot ?? null
+  }
+
+  async onMessage(m: PrimaryMessage): Promise<void> {
+    switch (m.type) {
+      case 'config':
+        this.replica.load(m.version, m.entities)
+        await this.requestRebuild()
+        break
+      case 'delta':
+        if (!this.replica.apply(m.version, m.events)) {
+          this.send({ type: 'resync', have: this.replica.version })
+          return
+        }
+        void this.requestRebuild()
+        break
+      case 'drain':
+        await this.drain(m.timeoutMs)
+        break
+      case 'log-level':
+        this.log.level = m.level as LogLevel
+        break
+    }
+  }
+
+  /**
+   * Rebuilds the snapshot off the request path: one build at a time, time-sliced so requests keep
+   * flowing; changes that arrive during a build trigger one more build afterwards (coalesced).
+   */
+  private requestRebuild(): Promise<void> {
+    this.dirty = true
+    this.rebuilding ??= this.rebuildLoop().finally(() => {
+      this.rebuilding = null
+    })
+    return this.rebuilding
+  }
+
+  private async rebuildLoop(): Promise<void> {
+    while (this.dirty) {
+      this.dirty = false
+      try {
+        await this.rebuild()
+      } catch (err) {
+        this.log.error('snapshot rebuild failed: ', err)
+      }
+    }
+  }
+
+  private async rebuild(): Promise<void> {
+    const snapshot = await buildSnapshotAsync(this.replica, this.handler?.snapshot ?? null)
+    const tls = new UpstreamTls(this.replica)
+    this.updateCertificates()
+    if (this.handler) {
+      this.handler.snapshot = snapshot
+      this.handler.tls = tls
+    } else {
+      this.handler = new ProxyHandler(
+        snapshot,
+        this.settings,
+        this.engine,
+        this.dns,
+        (err) => this.log.error('proxy request failed: ', err),
+        tls,
+      )
+      await this.listen()
+    }
+    this.log.debug(
+      `snapshot ${snapshot.version} built: ${snapshot.routes} routes in ${snapshot.buildMs.toFixed(1)} ms`,
+    )
+    this.send({ type: 'ready', version: snapshot.version, pid: process.pid })
+  }
+
+  /** SNI → TLS context, from the certificates and snis entities (proxying.md §6.1). */
+  private updateCertificates(): void {
+    const certs = new Map<string, Row>()
+    for (const c of this.replica.rows('certificates')) certs.set(String(c.id), c)
+    const contexts = new Map<string, SecureContext>()
+    const byCert = new Map<string, SecureContext>()
+    for (const sni of this.replica.rows('snis')) {
+      const cert = certs.get(String((sni.certificate as { id: string }).id))
+      if (!cert) continue
+      // Contexts are reused while the certificate row is unchanged (creating one is expensive).
+      const key = `${String(cert.id)}|${String(cert.updated_at)}`
+      let ctx = byCert.get(key) ?? this.certContexts.get(key)
+      if (!ctx) {
+        try {
+          const pairs = [{ cert: String(cert.cert), key: String(cert.key) }]
+          if (cert.cert_alt && cert.key_alt)
+            pairs.push({ cert: String(cert.cert_alt), key: String(cert.key_alt) })
+          ctx = createSecureContext({ cert: pairs.map((p) => p.cert), key: pairs.map((p) => p.key) })
+        } catch (err) {
+          this.log.error(`could not load certificate ${String(cert.id)} for SNI ${String(sni.name)}: `, err)
+          continue
+        }
+      }
+      byCert.set(key, ctx)
+      contexts.set(String(sni.name).toLowerCase(), ctx)
+    }
+    this.certContexts = byCert
+    this.sniContexts = contexts
+  }
+
+  private contextFor(servername: string): SecureContext | null {
+    const name = servername.toLowerCase().replace(/\.$/, '')
+    const exact = this.sniContexts.get(name)
+    if (exact) return exact
+    const labels = name.split('.')
+    if (labels.length >= 3) {
+      const left = this.sniContexts.get(`*.${labels.slice(1).join('.')}`)
+      if (left) return left
+    }
+    if (labels.length >= 2) {
+      const right = this.sniContexts.get(`${labels.slice(0, -1).join('.')}.*`)
+      if (right) return right
+    }
+    return this.sniContexts.get('*') ?? null
+  }
+
+  private serverFor(l: Listener): AnyServer {
+    const info: ListenerInfo = { port: l.port, scheme: l.ssl ? 'https' : 'http' }
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.totalRequests++
+      this.activeRequests++
+      const state = socketState(req.socket)
+      state.active++
+      if (this.draining) res.shouldKeepAlive = false
+      res.once('close', () => {
+        this.activeRequests--
+        state.active--
+        state.idleSince = Date.now()
+      })
+      if (!this.handler) {
+        res.writeHead(503)
+        res.end()
+        return
+      }
+      try {
+        this.handler.handle(req, res, info)
+      } catch (err) {
+        // A bug must cost one request, never the worker.
+        this.log.error('proxy request failed: ', err)
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' })
+          res.end('{\n  "message":"An unexpected error occurred"\n}')
+        } else res.destroy()
+      }
+    }
+    if (!l.ssl) {
+      return http.createServer({ requireHostHeader: false, keepAliveTimeout: 60_000 }, onRequest)
+    }
+    const defaults = this.defaultCerts()
+    this.defaultContext ??= createSecureContext({ cert: defaults.cert, key: defaults.key })
+    const tlsOpts = {
+      cert: defaults.cert,
+      key: defaults.key,
+      SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
+        cb(null, this.contextFor(servername) ?? this.defaultContext ?? undefined)
+      },
+    }
+    return l.http2
+      ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true }, onRequest as never)
+      : https.createServer({ ...tlsOpts, requireHostHeader: false, keepAliveTimeout: 60_000 }, onRequest)
+  }
+
+  private async listen(): Promise<void> {
+    for (const l of this.conf.proxy_listeners) {
+      const server = this.serverFor(l)
+      server.on(l.ssl ? 'secureConnection' : 'connection', (socket: Socket) => {
+        socketState(socket)
+        this.connectionsAccepted++
+        this.sockets.add(socket)
+        socket.once('close', () => this.sockets.delete(socket))
+      })
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen({ host: l.ip, port: l.port, backlog: l.backlog }, () => {
+          server.off('error', reject)
+          resolve()
+        })
+      }).catch((err: NodeJS.ErrnoException) => {
+        const message = `could not bind proxy_listen ${l.ip}:${l.port}: ${err.code ?? err.message}`
+        this.send({ type: 'listen-error', message })
+        throw new Error(message)
+      })
+      this.servers.push(server)
+    }
+  }
+
+  /**
+   * Stops accepting; lets in-flight requests finish (up to timeoutMs), then exits. Connections
+   * that are idle are closed, but only after a grace period: a connection accepted just before
+   * the listener closed gets the time to send its request (closing it at once would fail it).
+   * Responses sent while draining carry `Connection: close`.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.draining) return
+    this.draining = true
+    // net.Server#close stops accepting without http.Server#close's immediate closing of idle
+    // connections (which includes connections whose first request is still on its way).
+    const closed = Promise.all(
+      this.servers.map((s) => new Promise<void>((r) => net.Server.prototype.close.call(s, () => r()))),
+    )
+    const deadline = Date.now() + timeoutMs
+    while (this.sockets.size > 0 && Date.now() < deadline) {
+      const now = Date.now()
+      for (const socket of this.sockets) {
+        const state = socketState(socket)
+        if (state.active === 0 && now - state.idleSince > IDLE_GRACE_MS) socket.destroy()
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    for (const socket of this.sockets) socket.destroy()
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 500))])
+    this.engine.close()
+    await this.log.close()
+    process.exit(0)
+  }
+
+  stats() {
+    return {
+      pid: process.pid,
+      heapUsed: process.memoryUsage().heapUsed,
+      totalRequests: this.totalRequests,
+      connectionsAccepted: this.connectionsAccepted,
+      connectionsActive: this.sockets.size,
+      requestsActive: this.activeRequests,
+    }
+  }
+}
