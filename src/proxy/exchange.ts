@@ -7,7 +7,7 @@ import type { Socket } from 'node:net'
 import { type Address, DnsError, type DnsResolver } from '../dns/resolver.js'
 import { type GatewayResponseContext, sendError } from './respond.js'
 import type { ProxySettings } from './settings.js'
-import type { ServiceData, UpstreamData } from './snapshot.js'
+import type { ServiceData, TargetData, UpstreamData } from './snapshot.js'
 import type {
   Attempt,
   UpstreamEngine,
@@ -48,7 +48,7 @@ export interface ExchangeDeps {
 }
 
 /** Smooth weighted round-robin over an upstream's targets (nginx's algorithm). */
-function pickTarget(up: UpstreamData): { host: string; port: number } | null {
+function pickTarget(up: UpstreamData): TargetData | null {
   const targets = up.targets
   if (targets.length === 0) return null
   let best = -1
@@ -85,7 +85,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     /** The Host header sent upstream (its name is the TLS SNI). */
     private readonly upstreamHost: string,
   ) {
-    res.once('close', this.onClientClose)
+    res.on('close', this.onClientClose)
   }
 
   private readonly onClientClose = (): void => {
@@ -120,13 +120,13 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     if (s.upstream) {
       const t = pickTarget(s.upstream)
       if (!t) return new NoPeerError()
-      if (isIp(t.host)) return t
+      if (t.isIp) return t
       const a = this.deps.dns.pick(t.host)
       if (a === undefined || a instanceof DnsError)
         return a ?? new DnsError('dns server error: name error', true)
       return { host: a.ip, port: t.port }
     }
-    if (isIp(s.host)) return { host: s.host, port: s.port }
+    if (s.hostIsIp) return s
     const a: Address | DnsError | undefined = this.deps.dns.pick(s.host)
     if (a === undefined) return undefined
     if (a instanceof DnsError) return a
@@ -156,10 +156,12 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     this.target.host = ip
     this.target.port = port
     const tls = s.tls ? this.deps.tls.choose(s, this.upstreamHost) : null
+    // The common case (an IP service host, plain HTTP) reuses the key made at snapshot build.
+    const key = s.hostIsIp && ip === s.host && port === s.port ? s.plainPoolKey : `${ip}|${port}`
     if (tls) {
-      this.target.key = `${ip}|${port}${tls.keySuffix}`
+      this.target.key = key + tls.keySuffix
       this.target.tls = tls.tls
-    } else this.target.key = `${ip}|${port}`
+    } else this.target.key = key
     this.dispatchedAt = now
     try {
       this.attempt = this.startAttempt(s)
@@ -194,15 +196,22 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     this.headersAt = process.hrtime.bigint()
     const s = this.settings
     const out: string[] = []
-    let connectionTokens: string | null = null
+    // Header names listed in Connection are hop-by-hop too. The usual values (keep-alive, close)
+    // name no other header, so the set is only made when something else is listed.
+    let listed: Set<string> | null = null
     let via: string | null = null
     let hasServer = false
     for (let i = 0; i < raw.length; i += 2) {
-      const lower = raw[i].toLowerCase()
-      if (lower === 'connection')
-        connectionTokens = connectionTokens ? `${connectionTokens},${raw[i + 1]}` : raw[i + 1]
+      const name = raw[i]
+      if (name.length === 10 && name.toLowerCase() === 'connection') {
+        const v = raw[i + 1]
+        const lv = v.length <= 10 ? v.toLowerCase() : ''
+        if (lv !== 'keep-alive' && lv !== 'close') {
+          listed ??= new Set()
+          for (const t of tokenSet(v)) listed.add(t)
+        }
+      }
     }
-    const listed = connectionTokens ? tokenSet(connectionTokens) : null
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]
       const lower = name.toLowerCase()
@@ -218,7 +227,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       if (lower === 'server') hasServer = true
       out.push(name, raw[i + 1])
     }
-    if (s.via) out.push('Via', via ? `${via}, 1.1 ${s.token}` : `1.1 ${s.token}`)
+    if (s.via) out.push('Via', via ? `${via}, ${s.via11}` : s.via11)
     else if (via) out.push('Via', via)
     if (!hasServer && s.serverHeader) out.push('Server', s.serverHeader)
     if (s.upstreamLatency)
@@ -312,12 +321,6 @@ class NoPeerError extends Error {}
 
 function msBetween(a: bigint, b: bigint): number {
   return Number((b - a) / 1_000_000n)
-}
-
-function isIp(host: string): boolean {
-  const c = host.charCodeAt(0)
-  // Fast check; names start with a letter almost always. Precise enough: digits-and-dots or ':'.
-  return (c >= 48 && c <= 57 && /^[\d.]+$/.test(host)) || host.includes(':')
 }
 
 export function tokenSet(header: string): Set<string> {

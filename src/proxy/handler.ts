@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls'
 import type { DnsResolver } from '../dns/resolver.js'
 import { escapeUpstreamPath, normalizeRequestPath, upstreamPath } from '../router/index.js'
 import { Exchange, tokenSet } from './exchange.js'
+import { type RequestHead, scanHeaders } from './request-head.js'
 import { requestId } from './request-id.js'
 import { sendError, sendRedirect } from './respond.js'
 import type { ProxySettings } from './settings.js'
@@ -14,43 +15,19 @@ import type { UpstreamEngine } from './upstream/index.js'
 import type { UpstreamTls } from './upstream-tls.js'
 
 export interface ListenerInfo {
-  /** Port the client connected to (after `port_maps`). */
+  /** Port the client connected to. */
   port: number
+  /** X-Forwarded-Port value: the port, or its `port_maps` mapping. */
+  forwardedPort: string
   scheme: 'http' | 'https'
 }
 
-/** Request headers never forwarded as received: hop-by-hop ones and those the gateway sets. */
-const SKIP_REQUEST = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy',
-  'te',
-  'transfer-encoding',
-  'upgrade',
-  'expect',
-  'trailer',
-  'x-real-ip',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-forwarded-port',
-  'x-forwarded-path',
-  'x-forwarded-prefix',
-  'via',
-  'x-kong-request-id',
-])
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 
 function ignore(): void {}
 
 /** Request bodies up to this size are read before forwarding, so failed attempts can be retried. */
 const BUFFER_LIMIT = 1024 * 1024
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v.join(', ') : v
-}
 
 function hostName(host: string): string {
   if (host.startsWith('[')) {
@@ -81,31 +58,29 @@ export class ProxyHandler {
   /** Entry point of every proxied request. */
   handle(req: IncomingMessage, res: ServerResponse, listener: ListenerInfo): void {
     const started = process.hrtime.bigint()
-    const ctx = { req, res, settings: this.settings, requestId: requestId(), started }
+    const s = this.settings
+    const ctx = { req, res, settings: s, requestId: requestId(), started }
     const snapshot = this.snapshot
     const rawUrl = req.url ?? '/'
-    const hostHeader = req.headers.host ?? (req.headers[':authority'] as string | undefined)
+    const head = scanHeaders(req.rawHeaders, s.realIpHeader)
+    const hostHeader = head.host
     if (hostHeader === undefined && req.httpVersionMinor === 1 && req.httpVersionMajor === 1) {
       sendError(ctx, 400, 'Bad request', { lowLevel: true })
       return
     }
-    const max = this.settings.maxBody
-    if (max > 0) {
-      const cl = Number(req.headers['content-length'])
-      if (cl > max) {
-        sendError(ctx, 413, 'Payload too large', { lowLevel: true })
-        return
-      }
+    if (s.maxBody > 0 && head.contentLength !== undefined && Number(head.contentLength) > s.maxBody) {
+      sendError(ctx, 413, 'Payload too large', { lowLevel: true })
+      return
     }
     const path = normalizeRequestPath(rawUrl)
-    const socket = req.socket as TLSSocket
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
       host: hostHeader,
       port: listener.port,
       path,
-      headers: req.headers,
-      sni: listener.scheme === 'https' ? socket.servername || undefined : undefined,
+      // Node builds req.headers lazily: only routes matching on headers need it.
+      headers: snapshot.headerRoutes ? req.headers : NO_HEADERS,
+      sni: listener.scheme === 'https' ? (req.socket as TLSSocket).servername || undefined : undefined,
       scheme: listener.scheme,
     })
     if (!match) {
@@ -114,10 +89,10 @@ export class ProxyHandler {
     }
     const route = match.route
     const peer = req.socket.remoteAddress ?? ''
-    const trusted = this.settings.trusted.has(peer)
-    const fwdProto = (trusted && header(req, 'x-forwarded-proto')) || listener.scheme
+    const trusted = s.trusted.has(peer)
+    const fwdProto = (trusted && head.xForwardedProto) || listener.scheme
     if (route.httpsOnly && fwdProto !== 'https') {
-      this.httpsRequired(ctx, route, hostHeader, rawUrl, trusted)
+      this.httpsRequired(ctx, route, hostHeader, rawUrl, trusted ? head.xForwardedHost : undefined)
       return
     }
     if (route.grpc && !this.grpcAllowed(ctx, route, fwdProto)) return
@@ -130,36 +105,36 @@ export class ProxyHandler {
     // Upstream request target: the service path combined with the (stripped) request path,
     // re-escaped, plus the original query string unchanged.
     const q = rawUrl.indexOf('?', 1)
-    const upPath = escapeUpstreamPath(upstreamPath(service.path, match, path, route.strip_path === true))
+    const upPath = escapeUpstreamPath(upstreamPath(service.path, match, path, route.strip_path))
     const target = q === -1 ? upPath : upPath + rawUrl.slice(q)
 
-    const upstreamHost =
-      route.preserve_host === true && hostHeader !== undefined ? hostHeader : service.hostHeader
-    const headers = this.upstreamHeaders(
+    const upstreamHost = route.preserve_host && hostHeader !== undefined ? hostHeader : service.hostHeader
+    const headers = head.forward
+    this.addUpstreamHeaders(
+      headers,
+      head,
       req,
       upstreamHost,
-      hostHeader,
       listener,
       peer,
       trusted,
       route,
       rawUrl,
+      q,
       match.matchedPath,
       ctx.requestId,
     )
     const method = req.method ?? 'GET'
-    const hasBody =
-      req.headers['transfer-encoding'] !== undefined ||
-      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
-    const te = req.headers.te
-    const clientTrailers = typeof te === 'string' && tokenSet(te).has('trailers')
+    const clientTrailers = head.te !== undefined && tokenSet(head.te).has('trailers')
     if (clientTrailers) headers.push('TE', 'trailers')
 
+    const hasBody =
+      head.transferEncoding !== undefined || (head.contentLength !== undefined && head.contentLength !== '0')
     if (!hasBody) {
       new Exchange(
         req,
         res,
-        this.settings,
+        s,
         ctx.requestId,
         started,
         this.deps(),
@@ -173,8 +148,8 @@ export class ProxyHandler {
       ).start()
       return
     }
-    const cl = Number(req.headers['content-length'])
-    if (route.request_buffering !== false && Number.isFinite(cl) && cl <= BUFFER_LIMIT) {
+    const cl = head.transferEncoding === undefined ? Number(head.contentLength) : Number.NaN
+    if (route.request_buffering && Number.isFinite(cl) && cl <= BUFFER_LIMIT) {
       // Small bodies are read first: attempts can then be retried with the same bytes.
       this.readBody(req, cl, (body) => {
         if (!body) return
@@ -182,7 +157,7 @@ export class ProxyHandler {
         new Exchange(
           req,
           res,
-          this.settings,
+          s,
           ctx.requestId,
           started,
           this.deps(),
@@ -204,7 +179,7 @@ export class ProxyHandler {
     new Exchange(
       req,
       res,
-      this.settings,
+      s,
       ctx.requestId,
       started,
       this.deps(),
@@ -258,7 +233,7 @@ export class ProxyHandler {
     route: RouteData,
     hostHeader: string | undefined,
     rawUrl: string,
-    trusted: boolean,
+    trustedForwardedHost: string | undefined,
   ): void {
     const code = route.https_redirect_status_code ?? 426
     if (code === 426) {
@@ -267,7 +242,7 @@ export class ProxyHandler {
       })
       return
     }
-    const fwdHost = (trusted && header(ctx.req, 'x-forwarded-host')) || hostHeader || ''
+    const fwdHost = trustedForwardedHost || hostHeader || ''
     sendRedirect(ctx, code, `https://${hostName(fwdHost)}${rawUrl}`)
   }
 
@@ -295,55 +270,37 @@ export class ProxyHandler {
     return true
   }
 
-  /** The request headers sent upstream (proxying.md §4.2), as a flat [name, value...] list. */
-  private upstreamHeaders(
+  /** Appends the headers the gateway sets upstream (proxying.md §4.2) to the forwarded ones. */
+  private addUpstreamHeaders(
+    out: string[],
+    head: RequestHead,
     req: IncomingMessage,
     upstreamHost: string,
-    hostHeader: string | undefined,
     listener: ListenerInfo,
     peer: string,
     trusted: boolean,
     route: RouteData,
     rawUrl: string,
+    q: number,
     matchedPath: string | undefined,
     id: string,
-  ): string[] {
+  ): void {
     const s = this.settings
-    const raw = req.rawHeaders
-    const out: string[] = []
-    const connection = req.headers.connection
-    const listed = connection ? tokenSet(connection) : null
-    for (let i = 0; i < raw.length; i += 2) {
-      const lower = raw[i].toLowerCase()
-      // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not HTTP/1.1 headers.
-      if (lower.charCodeAt(0) === 58 || SKIP_REQUEST.has(lower)) continue
-      if (lower === 'content-length') continue
-      if (listed?.has(lower)) continue
-      out.push(raw[i], raw[i + 1])
-    }
     out.push('Host', upstreamHost)
-    const client = clientAddress(peer, req.headers[s.realIpHeader], s.trusted, s.realIpRecursive)
+    const client = trusted ? clientAddress(peer, head.realIp, s.trusted, s.realIpRecursive) : peer
     out.push('X-Real-IP', client)
-    const xff = header(req, 'x-forwarded-for')
-    out.push('X-Forwarded-For', xff ? `${xff}, ${peer}` : client)
-    out.push('X-Forwarded-Proto', (trusted && header(req, 'x-forwarded-proto')) || listener.scheme)
-    const fwdHost = (trusted && header(req, 'x-forwarded-host')) || (hostHeader ? hostName(hostHeader) : '')
+    out.push('X-Forwarded-For', head.xForwardedFor ? `${head.xForwardedFor}, ${peer}` : client)
+    out.push('X-Forwarded-Proto', (trusted && head.xForwardedProto) || listener.scheme)
+    const fwdHost = (trusted && head.xForwardedHost) || (head.host ? hostName(head.host) : '')
     if (fwdHost) out.push('X-Forwarded-Host', fwdHost)
-    const port = String(s.hostPorts.get(listener.port) ?? listener.port)
-    out.push('X-Forwarded-Port', (trusted && header(req, 'x-forwarded-port')) || port)
-    const q = rawUrl.indexOf('?', 1)
-    out.push(
-      'X-Forwarded-Path',
-      (trusted && header(req, 'x-forwarded-path')) || (q === -1 ? rawUrl : rawUrl.slice(0, q)),
-    )
+    out.push('X-Forwarded-Port', (trusted && head.xForwardedPort) || listener.forwardedPort)
+    out.push('X-Forwarded-Path', (trusted && head.xForwardedPath) || (q === -1 ? rawUrl : rawUrl.slice(0, q)))
     const prefix =
-      (trusted && header(req, 'x-forwarded-prefix')) ||
+      (trusted && head.xForwardedPrefix) ||
       (route.strip_path && matchedPath && matchedPath !== '/' ? matchedPath : '')
     if (prefix) out.push('X-Forwarded-Prefix', prefix)
-    const via = header(req, 'via')
-    const version = req.httpVersionMajor === 2 ? '2' : req.httpVersionMinor === 0 ? '1' : '1.1'
-    out.push('Via', via ? `${via}, ${version} ${s.token}` : `${version} ${s.token}`)
+    const version = req.httpVersionMajor === 2 ? s.via2 : req.httpVersionMinor === 0 ? s.via10 : s.via11
+    out.push('Via', head.via ? `${head.via}, ${version}` : version)
     if (s.requestIdUpstream) out.push('X-Kong-Request-Id', id)
-    return out
   }
 }

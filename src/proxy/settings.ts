@@ -19,6 +19,10 @@ export interface ProxySettings {
   requestIdUpstream: boolean
   /** Product token used in Via (`silverback/<version>`). */
   token: string
+  /** Upstream `Via` entries per client HTTP version. */
+  via11: string
+  via10: string
+  via2: string
   trusted: TrustedIps
   /** Lower-case name of the real-IP header (`x-real-ip`). */
   realIpHeader: string
@@ -48,6 +52,9 @@ export function proxySettings(conf: Conf): ProxySettings {
     requestIdResponse: Boolean(h['X-Kong-Request-Id']),
     requestIdUpstream: Boolean(conf.enabled_headers_upstream['X-Kong-Request-Id']),
     token: SERVER_TOKEN,
+    via11: `1.1 ${SERVER_TOKEN}`,
+    via10: `1 ${SERVER_TOKEN}`,
+    via2: `2 ${SERVER_TOKEN}`,
     trusted: new TrustedIps(conf.trusted_ips),
     realIpHeader: String(conf.real_ip_header ?? 'X-Real-IP').toLowerCase(),
     realIpRecursive: conf.real_ip_recursive === true,

@@ -6,6 +6,7 @@
 // A worker serves requests on the thread that builds: `buildSnapshotAsync` builds in slices of a
 // few ms (the router with `compileRouterAsync`), reusing the compiled matchers of the routes the
 // previous snapshot already had, so requests in flight are not stalled by a rebuild.
+import { isIP } from 'node:net'
 import type { Row } from '../cluster/messages.js'
 import { compileRouter, compileRouterAsync, type Router, type RouterRoute } from '../router/index.js'
 import type { Replica } from './replica.js'
@@ -19,6 +20,8 @@ export interface TargetData {
   host: string
   port: number
   weight: number
+  /** `host` is an IP address (no resolution). */
+  isIp: boolean
 }
 
 export interface UpstreamData {
@@ -45,6 +48,9 @@ export interface ServiceData {
   hostHeader: string
   /** The upstream entity the host names, if any. */
   upstream: UpstreamData | null
+  /** `host` is an IP address: no resolution, and a fixed pool key `ip|port`. */
+  hostIsIp: boolean
+  plainPoolKey: string
   tls: {
     verify: boolean
     verifyDepth: number | null
@@ -122,8 +128,15 @@ export interface Snapshot {
   router: Router<RouteData>
   services: ReadonlyMap<string, ServiceData>
   routes: number
+  /** Some route matches on headers: the router then needs the request's header object. */
+  headerRoutes: boolean
   /** Build duration in ms (for logs and benchmarks). */
   buildMs: number
+}
+
+function hasHeaderRoutes(routes: readonly RouteData[]): boolean {
+  for (const r of routes) if (r.headers && Object.keys(r.headers).length > 0) return true
+  return false
 }
 
 function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
@@ -147,7 +160,13 @@ function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
     const colon = target.lastIndexOf(':')
     let host = target.slice(0, colon)
     if (host.startsWith('[')) host = host.slice(1, -1)
-    up.targets.push({ target, host, port: Number(target.slice(colon + 1)), weight: Number(t.weight ?? 100) })
+    up.targets.push({
+      target,
+      host,
+      port: Number(target.slice(colon + 1)),
+      weight: Number(t.weight ?? 100),
+      isIp: isIP(host) !== 0,
+    })
   }
   for (const up of byName.values()) {
     up.targets = up.targets.filter((t) => t.weight > 0)
@@ -185,6 +204,8 @@ function serviceData(s: Row, upstreams: Map<string, UpstreamData>): ServiceData 
     readTimeout: Number(s.read_timeout ?? 60000),
     hostHeader: upstream?.hostHeader ?? (port === defaultPort ? shownHost : `${shownHost}:${port}`),
     upstream,
+    hostIsIp: isIP(host) !== 0,
+    plainPoolKey: `${host}|${port}`,
     tls,
   }
 }
@@ -237,9 +258,18 @@ export function buildSnapshot(replica: Replica): Snapshot {
   const steps = partsSteps(replica)
   let next = steps.next()
   while (next.done !== true) next = steps.next()
-  const { version, services, routes } = next.value
-  const router = compileRouter(routes)
-  return { version, router, services, routes: routes.length, buildMs: performance.now() - started }
+  return assemble(next.value, compileRouter(next.value.routes), started)
+}
+
+function assemble(parts: SnapshotParts, router: Router<RouteData>, started: number): Snapshot {
+  return {
+    version: parts.version,
+    router,
+    services: parts.services,
+    routes: parts.routes.length,
+    headerRoutes: hasHeaderRoutes(parts.routes),
+    buildMs: performance.now() - started,
+  }
 }
 
 /**
@@ -261,10 +291,9 @@ export async function buildSnapshotAsync(replica: Replica, previous?: Snapshot |
     await new Promise((resolve) => setImmediate(resolve))
     next = steps.next()
   }
-  const { version, services, routes } = next.value
-  const router = await compileRouterAsync(routes, {
+  const router = await compileRouterAsync(next.value.routes, {
     previous: previous?.router ?? null,
     routeVersion: (route) => route.row,
   })
-  return { version, router, services, routes: routes.length, buildMs: performance.now() - started }
+  return assemble(next.value, router, started)
 }

@@ -206,18 +206,25 @@ export class ProxyWorker {
   }
 
   private serverFor(l: Listener): AnyServer {
-    const info: ListenerInfo = { port: l.port, scheme: l.ssl ? 'https' : 'http' }
+    const info: ListenerInfo = {
+      port: l.port,
+      forwardedPort: String(this.settings.hostPorts.get(l.port) ?? l.port),
+      scheme: l.ssl ? 'https' : 'http',
+    }
+    // One listener for every response (`this` is the response): no closure per request.
+    const worker = this
+    const onResponseClose = function (this: http.ServerResponse): void {
+      worker.activeRequests--
+      const state = socketState(this.req.socket)
+      state.active--
+      state.idleSince = Date.now()
+    }
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.totalRequests++
       this.activeRequests++
-      const state = socketState(req.socket)
-      state.active++
+      socketState(req.socket).active++
       if (this.draining) res.shouldKeepAlive = false
-      res.once('close', () => {
-        this.activeRequests--
-        state.active--
-        state.idleSince = Date.now()
-      })
+      res.on('close', onResponseClose)
       if (!this.handler) {
         res.writeHead(503)
         res.end()
