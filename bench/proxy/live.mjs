@@ -105,10 +105,10 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
 }
 
+/** Runs wrk without blocking this process (the churn loop runs beside it). */
 function wrk(port, host, path, seconds) {
-  const out = execFileSync(
-    'timeout',
-    [
+  return new Promise((resolve, reject) => {
+    const argv = [
       String(seconds + 30),
       'wrk',
       '-t1',
@@ -117,16 +117,25 @@ function wrk(port, host, path, seconds) {
       '--latency',
       '-H',
       `Host: ${host}`,
-      `http://127.0.0.1:${port}${path}`,
-    ],
-    { encoding: 'utf8' },
-  )
-  const ms = (label) => {
-    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out)
-    const v = Number(m[1])
-    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v
-  }
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), p50: ms('50'), p99: ms('99') }
+    ]
+    const c = spawn('timeout', [...argv, `http://127.0.0.1:${port}${path}`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    c.stdout.on('data', (d) => {
+      out += d
+    })
+    c.on('error', reject)
+    c.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`wrk exited with ${code}`))
+      const ms = (label) => {
+        const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out)
+        const v = Number(m[1])
+        return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v
+      }
+      resolve({ rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), p50: ms('50'), p99: ms('99') })
+    })
+  })
 }
 
 async function main() {
@@ -174,14 +183,14 @@ async function main() {
   const host = 'host5000.bench.test'
   const path = '/api/v2/res5000'
   while ((await request(big.proxy, 'GET', path, undefined, { host })).status !== 200) await sleep(100)
-  wrk(big.proxy, host, path, 3)
-  const quiet = wrk(big.proxy, host, path, DURATION)
+  await wrk(big.proxy, host, path, 3)
+  const quiet = await wrk(big.proxy, host, path, DURATION)
   let rebuilding = true
   let rebuilds = 0
   const churn = (async () => {
     for (let i = 0; rebuilding; i++) {
-      await request(big.admin, 'PATCH', '/routes/root-churn', undefined).catch(() => undefined)
-      await request(big.admin, 'PUT', '/routes/root-churn', {
+      // Each PUT changes one route: every worker rebuilds its whole 10,000-route snapshot.
+      await request(big.admin, 'PUT', '/routes/churn', {
         paths: [`/churn-${i}`],
         service: { name: 'bench' },
       })
@@ -189,7 +198,7 @@ async function main() {
       await sleep(250)
     }
   })()
-  const busy = wrk(big.proxy, host, path, DURATION)
+  const busy = await wrk(big.proxy, host, path, DURATION)
   rebuilding = false
   await churn
   console.log(

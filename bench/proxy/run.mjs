@@ -269,7 +269,7 @@ async function main() {
     if (!a || !b) return Number.NaN
     return median(a.map((r, i) => r.rps / b[i].rps))
   }
-  const rows = [['target', 'RPS', 'p50 ms', 'p99 ms', 'vs nginx', 'vs node-minimal', 'non-2xx']]
+  const rows = [['target', 'RPS', 'p50 ms', 'p99 ms', 'vs nginx', 'vs node-minimal', 'vs 1 route', 'non-2xx']]
   for (const t of chosen) {
     const rs = results.get(t.name)
     rows.push([
@@ -279,6 +279,7 @@ async function main() {
       median(rs.map((r) => r.p99)).toFixed(2),
       ratio(t.name, 'nginx-proxy').toFixed(2),
       ratio(t.name, 'node-minimal').toFixed(2),
+      t.name.endsWith('-10k') ? ratio(t.name, t.name.slice(0, -4)).toFixed(2) : '',
       String(rs.reduce((s, r) => s + r.non2xx, 0)),
     ])
   }

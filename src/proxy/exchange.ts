@@ -3,11 +3,12 @@
 // proxying.md §3. The object is the engine's response handler, so no closures are created per
 // request.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { type Address, DnsError, type DnsResolver } from '../dns/resolver.js'
 import { type GatewayResponseContext, sendError } from './respond.js'
 import type { ProxySettings } from './settings.js'
 import type { ServiceData, TargetData, UpstreamData } from './snapshot.js'
+import { type ClientUpgrade, openTunnel } from './tunnel.js'
 import type {
   Attempt,
   UpstreamEngine,
@@ -67,6 +68,8 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   private dispatchedAt = 0n
   private headersAt = 0n
   private finished = false
+  /** Set for a WebSocket upgrade request: the client connection to join on 101. */
+  tunnel: ClientUpgrade | null = null
   private target: UpstreamTarget = { key: '', host: '', port: 0 }
 
   constructor(
@@ -194,6 +197,14 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   onHeaders(status: number, raw: string[], statusText: string): void {
     if (this.finished) return
     this.headersAt = process.hrtime.bigint()
+    this.res.writeHead(status, statusText, this.responseHeaders(status, raw, false))
+  }
+
+  /**
+   * The headers relayed to the client: the upstream's minus hop-by-hop ones (kept for a 101:
+   * `Connection: Upgrade` and the Upgrade the client asked for), plus the gateway's.
+   */
+  private responseHeaders(status: number, raw: string[], upgraded: boolean): string[] {
     const s = this.settings
     const out: string[] = []
     // Header names listed in Connection are hop-by-hop too. The usual values (keep-alive, close)
@@ -208,7 +219,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
         const lv = v.length <= 10 ? v.toLowerCase() : ''
         if (lv !== 'keep-alive' && lv !== 'close') {
           listed ??= new Set()
-          for (const t of tokenSet(v)) listed.add(t)
+          for (const t of tokenSet(v)) if (t !== 'upgrade') listed.add(t)
         }
       }
     }
@@ -217,6 +228,8 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       const lower = name.toLowerCase()
       if (HOP_BY_HOP_RESPONSE.has(lower)) {
         if (lower === 'trailer' && this.clientTrailers) out.push(name, raw[i + 1])
+        else if (upgraded && lower === 'upgrade' && raw[i + 1].toLowerCase() === 'websocket')
+          out.push(name, raw[i + 1])
         continue
       }
       if (listed?.has(lower)) continue
@@ -227,6 +240,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       if (lower === 'server') hasServer = true
       out.push(name, raw[i + 1])
     }
+    if (upgraded) out.push('Connection', 'upgrade')
     if (s.via) out.push('Via', via ? `${via}, ${s.via11}` : s.via11)
     else if (via) out.push('Via', via)
     if (!hasServer && s.serverHeader) out.push('Server', s.serverHeader)
@@ -235,7 +249,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     if (s.proxyLatency) out.push('X-Kong-Proxy-Latency', String(msBetween(this.started, this.dispatchedAt)))
     if (s.upstreamStatus) out.push('X-Kong-Upstream-Status', String(status))
     if (s.requestIdResponse) out.push('X-Kong-Request-Id', this.requestId)
-    this.res.writeHead(status, statusText, out)
+    return out
   }
 
   onData(chunk: Buffer): boolean {
@@ -295,13 +309,20 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     this.fail(timeout ? 504 : 502)
   }
 
-  onUpgrade(status: number, raw: string[], upstream: Socket, head: Buffer): void {
-    // WebSocket tunnels are set up by the upgrade path (handler.ts), not here.
-    void status
-    void raw
-    void head
-    upstream.destroy()
-    this.fail(502)
+  onUpgrade(status: number, raw: string[], upstream: Duplex, head: Buffer): void {
+    const client = this.tunnel
+    if (this.finished || client === null || client.socket.destroyed) {
+      // The client is gone, or it did not ask for an upgrade (the engine only hands over a 101).
+      upstream.destroy()
+      this.fail(502)
+      return
+    }
+    this.finished = true
+    this.headersAt = process.hrtime.bigint()
+    const headers = this.responseHeaders(status, raw, true)
+    // The 101 head and the tunnel go to the socket directly. The response object stays attached
+    // without writing: its 'close' (the socket's) ends the request's accounting in the worker.
+    openTunnel(client, upstream, headers, head, this.service.readTimeout)
   }
 
   private bodyConsumed(): boolean {

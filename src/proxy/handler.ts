@@ -11,6 +11,7 @@ import { sendError, sendRedirect } from './respond.js'
 import type { ProxySettings } from './settings.js'
 import type { RouteData, Snapshot } from './snapshot.js'
 import { clientAddress } from './trusted.js'
+import { type ClientUpgrade, wantsWebSocket } from './tunnel.js'
 import type { UpstreamEngine } from './upstream/index.js'
 import type { UpstreamTls } from './upstream-tls.js'
 
@@ -55,8 +56,11 @@ export class ProxyHandler {
     this.tls = tls
   }
 
-  /** Entry point of every proxied request. */
-  handle(req: IncomingMessage, res: ServerResponse, listener: ListenerInfo): void {
+  /**
+   * Entry point of every proxied request. `upgrade` is given for requests node:http handed over
+   * as protocol upgrades (then `res` is an `upgradeResponse`); they carry no body.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, listener: ListenerInfo, upgrade?: ClientUpgrade): void {
     const started = process.hrtime.bigint()
     const s = this.settings
     const ctx = { req, res, settings: s, requestId: requestId(), started }
@@ -130,8 +134,10 @@ export class ProxyHandler {
 
     const hasBody =
       head.transferEncoding !== undefined || (head.contentLength !== undefined && head.contentLength !== '0')
-    if (!hasBody) {
-      new Exchange(
+    if (!hasBody || upgrade !== undefined) {
+      const websocket = upgrade !== undefined && wantsWebSocket(head.upgrade, head.connection)
+      if (websocket) headers.push('Connection', 'keep-alive, Upgrade', 'Upgrade', 'websocket')
+      const exchange = new Exchange(
         req,
         res,
         s,
@@ -145,7 +151,9 @@ export class ProxyHandler {
         null,
         clientTrailers,
         upstreamHost,
-      ).start()
+      )
+      if (websocket) exchange.tunnel = upgrade
+      exchange.start()
       return
     }
     const cl = head.transferEncoding === undefined ? Number(head.contentLength) : Number.NaN

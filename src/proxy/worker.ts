@@ -6,6 +6,7 @@ import http2 from 'node:http2'
 import https from 'node:https'
 import type { Socket } from 'node:net'
 import net from 'node:net'
+import type { Duplex } from 'node:stream'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { PrimaryMessage, Row, WorkerMessage } from '../cluster/messages.js'
 import type { Conf, Listener } from '../conf/index.js'
@@ -15,6 +16,7 @@ import { type ListenerInfo, ProxyHandler } from './handler.js'
 import { Replica } from './replica.js'
 import { type ProxySettings, proxySettings } from './settings.js'
 import { buildSnapshotAsync, type Snapshot } from './snapshot.js'
+import { type ClientUpgrade, upgradeResponse } from './tunnel.js'
 import { UpstreamEngine } from './upstream/index.js'
 import { UpstreamTls } from './upstream-tls.js'
 
@@ -22,6 +24,10 @@ type AnyServer = http.Server | https.Server | http2.Http2SecureServer
 
 /** A connection without requests for this long is closed when the worker drains. */
 const IDLE_GRACE_MS = 1000
+
+function destroyOnError(this: Duplex): void {
+  this.destroy()
+}
 
 interface SocketState {
   active: number
@@ -219,7 +225,7 @@ export class ProxyWorker {
       state.active--
       state.idleSince = Date.now()
     }
-    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse, upgrade?: ClientUpgrade) => {
       this.totalRequests++
       this.activeRequests++
       socketState(req.socket).active++
@@ -231,7 +237,7 @@ export class ProxyWorker {
         return
       }
       try {
-        this.handler.handle(req, res, info)
+        this.handler.handle(req, res, info, upgrade)
       } catch (err) {
         // A bug must cost one request, never the worker.
         this.log.error('proxy request failed: ', err)
@@ -241,8 +247,16 @@ export class ProxyWorker {
         } else res.destroy()
       }
     }
+    // Requests with an Upgrade header arrive here instead (node:http gives no response object).
+    const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      // node:http leaves an upgraded socket without an error listener.
+      socket.on('error', destroyOnError)
+      onRequest(req, upgradeResponse(req, socket), { socket, head })
+    }
     if (!l.ssl) {
-      return http.createServer({ requireHostHeader: false, keepAliveTimeout: 60_000 }, onRequest)
+      return http
+        .createServer({ requireHostHeader: false, keepAliveTimeout: 60_000 }, onRequest)
+        .on('upgrade', onUpgrade)
     }
     const defaults = this.defaultCerts()
     this.defaultContext ??= createSecureContext({ cert: defaults.cert, key: defaults.key })
@@ -253,9 +267,10 @@ export class ProxyWorker {
         cb(null, this.contextFor(servername) ?? this.defaultContext ?? undefined)
       },
     }
-    return l.http2
+    const server = l.http2
       ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true }, onRequest as never)
       : https.createServer({ ...tlsOpts, requireHostHeader: false, keepAliveTimeout: 60_000 }, onRequest)
+    return server.on('upgrade', onUpgrade)
   }
 
   private async listen(): Promise<void> {
