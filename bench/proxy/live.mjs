@@ -133,7 +133,18 @@ function wrk(port, host, path, seconds) {
         const v = Number(m[1])
         return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v
       }
-      resolve({ rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]), p50: ms('50'), p99: ms('99') })
+      // Failed requests: non-2xx/3xx answers plus connect/read/write/timeout socket errors.
+      const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0)
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
+      const failed = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0)
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+      resolve({
+        rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]),
+        p50: ms('50'),
+        p99: ms('99'),
+        requests,
+        failed,
+      })
     })
   })
 }
@@ -205,10 +216,10 @@ async function main() {
     `\ntraffic while a 10,000-route snapshot is rebuilt every 250 ms (${rebuilds} rebuilds), wrk -c10:`,
   )
   console.log(
-    `  without rebuilds: ${quiet.rps.toFixed(0)} rps, p50 ${quiet.p50.toFixed(2)} ms, p99 ${quiet.p99.toFixed(2)} ms`,
+    `  without rebuilds: ${quiet.rps.toFixed(0)} rps, p50 ${quiet.p50.toFixed(2)} ms, p99 ${quiet.p99.toFixed(2)} ms, ${quiet.failed} of ${quiet.requests} requests failed`,
   )
   console.log(
-    `  with rebuilds:    ${busy.rps.toFixed(0)} rps, p50 ${busy.p50.toFixed(2)} ms, p99 ${busy.p99.toFixed(2)} ms`,
+    `  with rebuilds:    ${busy.rps.toFixed(0)} rps, p50 ${busy.p50.toFixed(2)} ms, p99 ${busy.p99.toFixed(2)} ms, ${busy.failed} of ${busy.requests} requests failed`,
   )
 }
 

@@ -3,7 +3,7 @@
 // proxy_pass and a minimal Node proxy, measured with wrk in interleaved rounds (A B C, B C A, ...)
 // and reported as medians and ratios computed inside each round.
 //
-//   node bench/proxy/run.mjs [--rounds 3] [--duration 10] [--warmup 3] [--conns 50]
+//   node bench/proxy/run.mjs [--rounds 5] [--duration 8] [--warmup 3] [--conns 50]
 //                            [--only name,name] [--no-install]
 //
 // Layout (2 cores): wrk and the upstream on cpu 0, single-process proxies (nginx, the minimal
@@ -11,7 +11,7 @@
 // pinned (its workers share both cores with wrk and the upstream). Every process started here is
 // stopped on exit.
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -24,8 +24,8 @@ const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`)
   return i === -1 ? dflt : args[i + 1]
 }
-const ROUNDS = Number(opt('rounds', 3))
-const DURATION = Number(opt('duration', 10))
+const ROUNDS = Number(opt('rounds', 5))
+const DURATION = Number(opt('duration', 8))
 const WARMUP = Number(opt('warmup', 3))
 const CONNS = Number(opt('conns', 50))
 const ONLY = opt('only', '').split(',').filter(Boolean)
@@ -134,8 +134,8 @@ async function startNginx(body, cpu) {
   dirs.push(dir)
   const port = await freePort()
   writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, port, body))
-  start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], {}, cpu)
-  return port
+  const c = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], {}, cpu)
+  return { port, pid: c.pid }
 }
 
 async function startSilverback(upstream, routes, workers, cpu) {
@@ -159,7 +159,7 @@ async function startSilverback(upstream, routes, workers, cpu) {
     cpu,
   )
   c.prefix = prefix
-  return port
+  return { port, pid: c.pid }
 }
 
 function parseWrk(text) {
@@ -175,8 +175,27 @@ function parseWrk(text) {
   return { rps, p50: ms('50'), p99: ms('99'), non2xx: Number(errors), socket }
 }
 
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100)
+
+/** CPU time (user + system, in clock ticks) of a process and its children. */
+function cpuTicks(pid) {
+  let total = 0
+  const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+  for (const p of [String(pid), ...kids]) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      total += Number(fields[11]) + Number(fields[12])
+    } catch {}
+  }
+  return total
+}
+
 function wrk(target, seconds) {
   const headerArgs = target.host ? ['-H', `Host: ${target.host}`] : []
+  const before = cpuTicks(target.pid)
   const out = execFileSync(
     'taskset',
     [
@@ -194,7 +213,10 @@ function wrk(target, seconds) {
     ],
     { encoding: 'utf8' },
   )
-  return parseWrk(out)
+  const r = parseWrk(out)
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+  r.cpuUs = requests > 0 ? ((cpuTicks(target.pid) - before) * TICK_US) / requests : Number.NaN
+  return r
 }
 
 const median = (xs) => {
@@ -207,44 +229,52 @@ async function main() {
   const withNginx = ensureTools()
   if (!withNginx) log('nginx not installed: the nginx rows are skipped (ratios to nginx unavailable)')
   // Upstream on cpu 0 with wrk.
-  let upstreamPort
+  let upstreamServer
   if (withNginx) {
-    upstreamPort = await startNginx(
+    upstreamServer = await startNginx(
       (port) => `  server { listen 127.0.0.1:${port}; location / { return 200 '${'x'.repeat(100)}'; } }`,
       0,
     )
   } else {
-    upstreamPort = await freePort()
-    start(process.execPath, [join(ROOT, 'bench/proxy/node-upstream.cjs')], { PORT: String(upstreamPort) }, 0)
+    const port = await freePort()
+    const c = start(
+      process.execPath,
+      [join(ROOT, 'bench/proxy/node-upstream.cjs')],
+      { PORT: String(port) },
+      0,
+    )
+    upstreamServer = { port, pid: c.pid }
   }
+  const upstreamPort = upstreamServer.port
   const upstream = `http://127.0.0.1:${upstreamPort}`
   await waitOk(upstream)
 
-  const targets = [{ name: 'direct', port: upstreamPort, path: '/' }]
+  // `pid`: the process (with its children) whose CPU time is counted for the target.
+  const targets = [{ name: 'direct', ...upstreamServer, path: '/' }]
   if (withNginx) {
-    const port = await startNginx(
+    const server = await startNginx(
       (p) => `  upstream up { server 127.0.0.1:${upstreamPort}; keepalive 128; }
   server { listen 127.0.0.1:${p};
     location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; } }`,
       1,
     )
-    targets.push({ name: 'nginx-proxy', port, path: '/' })
+    targets.push({ name: 'nginx-proxy', ...server, path: '/' })
   }
   const minimal = await freePort()
-  start(
+  const m = start(
     process.execPath,
     [join(ROOT, 'bench/proxy/minimal-proxy.cjs')],
     { PORT: String(minimal), UPSTREAM_URL: upstream, NODE_ENV: 'production' },
     1,
   )
-  targets.push({ name: 'node-minimal', port: minimal, path: '/' })
+  targets.push({ name: 'node-minimal', port: minimal, pid: m.pid, path: '/' })
 
   const mid = 5000
   const tenK = { host: `host${mid}.bench.test`, path: `/api/v${mid % 7}/res${mid}` }
-  targets.push({ name: 'silverback-1w', port: await startSilverback(upstream, 1, 1, 1), path: '/' })
-  targets.push({ name: 'silverback-auto', port: await startSilverback(upstream, 1, 'auto'), path: '/' })
-  targets.push({ name: 'silverback-1w-10k', port: await startSilverback(upstream, 10000, 1, 1), ...tenK })
-  targets.push({ name: 'silverback-auto-10k', port: await startSilverback(upstream, 10000, 'auto'), ...tenK })
+  targets.push({ name: 'silverback-1w', ...(await startSilverback(upstream, 1, 1, 1)), path: '/' })
+  targets.push({ name: 'silverback-auto', ...(await startSilverback(upstream, 1, 'auto')), path: '/' })
+  targets.push({ name: 'silverback-1w-10k', ...(await startSilverback(upstream, 10000, 1, 1)), ...tenK })
+  targets.push({ name: 'silverback-auto-10k', ...(await startSilverback(upstream, 10000, 'auto')), ...tenK })
 
   const chosen = ONLY.length ? targets.filter((t) => ONLY.includes(t.name)) : targets
   for (const t of chosen) {
@@ -259,7 +289,7 @@ async function main() {
       const r = wrk(t, DURATION)
       results.get(t.name).push(r)
       log(
-        `round ${round + 1}/${ROUNDS} ${t.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms`,
+        `round ${round + 1}/${ROUNDS} ${t.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms, ${r.cpuUs.toFixed(1)} µs CPU/req`,
       )
     }
   }
@@ -269,7 +299,19 @@ async function main() {
     if (!a || !b) return Number.NaN
     return median(a.map((r, i) => r.rps / b[i].rps))
   }
-  const rows = [['target', 'RPS', 'p50 ms', 'p99 ms', 'vs nginx', 'vs node-minimal', 'vs 1 route', 'non-2xx']]
+  const rows = [
+    [
+      'target',
+      'RPS',
+      'p50 ms',
+      'p99 ms',
+      'CPU µs/req',
+      'vs nginx',
+      'vs node-minimal',
+      'vs 1 route',
+      'non-2xx',
+    ],
+  ]
   for (const t of chosen) {
     const rs = results.get(t.name)
     rows.push([
@@ -277,6 +319,7 @@ async function main() {
       median(rs.map((r) => r.rps)).toFixed(0),
       median(rs.map((r) => r.p50)).toFixed(2),
       median(rs.map((r) => r.p99)).toFixed(2),
+      median(rs.map((r) => r.cpuUs)).toFixed(1),
       ratio(t.name, 'nginx-proxy').toFixed(2),
       ratio(t.name, 'node-minimal').toFixed(2),
       t.name.endsWith('-10k') ? ratio(t.name, t.name.slice(0, -4)).toFixed(2) : '',
