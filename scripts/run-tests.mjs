@@ -37,7 +37,29 @@ const args = [
   '--test',
   '--test-reporter=spec',
   `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+  // A test that hangs fails after 2 minutes instead of holding the run; a file whose tests are
+  // done exits even if something it started still holds a handle.
+  '--test-timeout=120000',
+  '--test-force-exit',
   ...files,
 ]
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' })
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', detached: true })
+// Last resort: the whole run never takes longer than this (the suite needs about 3 minutes).
+const limitMin = Number(process.env.TEST_RUN_LIMIT_MIN ?? 20)
+const watchdog = setTimeout(() => {
+  console.error(`\nthe test run took longer than ${limitMin} minutes: stopping it`)
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {}
+  process.exit(1)
+}, limitMin * 60_000)
+watchdog.unref()
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+    process.exit(1)
+  })
+}
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)))

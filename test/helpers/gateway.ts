@@ -52,6 +52,13 @@ export interface GatewayOptions {
   workers?: number
 }
 
+// Every gateway a test file starts is killed when that file's process exits, even when a test
+// failed or timed out before calling stop(): a leaked gateway would keep the run from ending.
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
   const prefix = opts.prefix ?? mkdtempSync(join(tmpdir(), 'silverback-it-'))
   const adminPort = await freePort()
@@ -70,6 +77,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let out = ''
   child.stdout?.on('data', (d: Buffer) => {
     out += d.toString()
@@ -83,7 +92,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}):\n${out}`)
     try {
-      const res = await fetch(`${admin}/status`)
+      const res = await fetch(`${admin}/status`, { signal: AbortSignal.timeout(2000) })
       if (res.ok) break
     } catch {
       // not listening yet
@@ -150,7 +159,7 @@ export async function request(
     body = typeof opts.form === 'string' ? opts.form : new URLSearchParams(opts.form).toString()
     headers['content-type'] ??= 'application/x-www-form-urlencoded'
   } else if (opts.raw !== undefined) body = opts.raw
-  const res = await fetch(`${base}${path}`, { method, headers, body })
+  const res = await fetch(`${base}${path}`, { method, headers, body, signal: AbortSignal.timeout(30_000) })
   const text = await res.text()
   let parsed: unknown
   try {

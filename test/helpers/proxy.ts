@@ -41,6 +41,8 @@ export function send(
     body?: string | Buffer
     agent?: http.Agent
     path?: string
+    /** Gives up after this many ms without activity (default 15 s), so a test never hangs. */
+    timeout?: number
   } = {},
 ): Promise<ProxyResponse> {
   return new Promise((resolve, reject) => {
@@ -68,6 +70,7 @@ export function send(
         res.on('error', reject)
       },
     )
+    req.setTimeout(opts.timeout ?? 15_000, () => req.destroy(new Error('request timed out')))
     req.on('error', reject)
     req.end(opts.body)
   })
