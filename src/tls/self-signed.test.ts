@@ -22,6 +22,15 @@ describe('generateSelfSigned', () => {
     })
   }
 
+  it('encodes serial numbers as positive, minimal DER integers (16 bytes, first byte 0x40..0x7f)', () => {
+    for (let i = 0; i < 50; i++) {
+      const serial = new X509Certificate(generateSelfSigned({ type: 'ec' }).cert).serialNumber
+      assert.equal(serial.length, 32)
+      const first = Number.parseInt(serial.slice(0, 2), 16)
+      assert.ok(first >= 0x40 && first <= 0x7f, serial)
+    }
+  })
+
   it('serves a TLS handshake that a client trusting it completes', async () => {
     const pair = generateSelfSigned({ type: 'ec' })
     const server = tls.createServer({ cert: pair.cert, key: pair.key }, (s) => s.end('ok'))

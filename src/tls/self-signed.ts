@@ -81,7 +81,9 @@ export function generateSelfSigned(opts: SelfSignedOptions = {}): KeyPair {
   const algorithm =
     type === 'rsa' ? seq(oid('1.2.840.113549.1.1.11'), nullValue) : seq(oid('1.2.840.10045.4.3.2'))
   const serial = randomBytes(16)
-  serial[0] &= 0x7f
+  // Positive and minimal in DER: a first byte of 0x00 followed by one below 0x80 is "illegal
+  // padding" to OpenSSL (once in 512 certificates before this was forced non-zero).
+  serial[0] = (serial[0] & 0x7f) | 0x40
   const now = new Date()
   const notBefore = new Date(now.getTime() - 60_000)
   const notAfter = new Date(now.getTime() + (opts.days ?? 3650) * 86400_000)
