@@ -31,6 +31,10 @@ export type PrimaryMessage =
   /** Stop accepting, finish in-flight requests (up to timeoutMs), then exit. */
   | { type: 'drain'; timeoutMs: number }
   | { type: 'log-level'; level: string }
+  /** Answer to a `lookup`: the rows found (one for a unique field, all for `all`), or an error. */
+  | { type: 'lookup-result'; id: number; rows: Row[]; error?: string }
+  /** Cache keys a committed write touched (consumers, credentials: entities not replicated). */
+  | { type: 'invalidate'; keys: string[] }
 
 export type WorkerMessage =
   /**
@@ -44,6 +48,11 @@ export type WorkerMessage =
   | { type: 'resync'; have: number }
   | { type: 'stats'; stats: WorkerStats }
   | { type: 'listen-error'; message: string }
+  /**
+   * An entity the worker's cache does not have: by unique field (`id` included), or with `all`,
+   * every entity whose foreign key `field` references `value`.
+   */
+  | { type: 'lookup'; id: number; entity: string; field: string; value: string; all: boolean }
 
 export interface WorkerStats {
   pid: number

@@ -13,6 +13,7 @@ import { createDB, createStrategy, migrationNamespaces } from '../db/index.js'
 import { bootstrap, finish, NEEDS_BOOTSTRAP_MSG, schemaState, up } from '../db/migrations/runner.js'
 import type { Strategy } from '../db/strategies/strategy.js'
 import { AccessLog, Logger, type LogLevel } from '../log/logger.js'
+import { invalidationKeys } from '../pdk/cache.js'
 import { PluginRegistry } from '../plugins/registry.js'
 import { Replica } from '../proxy/replica.js'
 import { buildStatusRouter } from '../status/index.js'
@@ -130,12 +131,46 @@ export class GatewayNode {
 
   private onChange(batch: ChangeBatch): void {
     const events: ReplicaEvent[] = []
-    for (const e of batch.events)
+    const keys: string[] = []
+    for (const e of batch.events) {
       if (PROXY_SET.has(e.entity)) events.push({ operation: e.operation, entity: e.entity, row: e.row })
+      else if (this.db.has(e.entity)) {
+        const schema = this.db.dao(e.entity).schema
+        keys.push(...invalidationKeys(schema, e.row))
+        if (e.old) keys.push(...invalidationKeys(schema, e.old))
+      }
+    }
+    if (keys.length > 0) this.workers?.invalidate(keys)
     if (events.length === 0) return
     const version = this.replica.version + 1
     this.replica.apply(version, events)
     this.workers?.broadcast(version, events)
+  }
+
+  /** Serves a worker's cache miss (consumers, credentials...). */
+  private async lookup(entity: string, field: string, value: string, all: boolean): Promise<Row[]> {
+    if (!this.db.has(entity)) throw new Error(`unknown entity: ${entity}`)
+    const dao = this.db.dao(entity)
+    if (all) {
+      if (!dao.schema.foreignFields.includes(field))
+        throw new Error(`${entity}.${field} is not a foreign key`)
+      const rows: Row[] = []
+      for await (const row of dao.each(undefined, { field, id: value })) rows.push(row)
+      return rows
+    }
+    if (field !== 'id' && !dao.schema.uniqueFields.includes(field))
+      throw new Error(`${entity}.${field} is not a unique field`)
+    const row = field === 'id' ? await dao.select(value) : await dao.selectBy(field, value)
+    return row ? [row] : []
+  }
+
+  private configSource() {
+    return {
+      full: () => this.fullCopy(),
+      lookup: (entity: string, field: string, value: string, all: boolean) =>
+        this.lookup(entity, field, value, all),
+      nodeId: this.nodeId,
+    }
   }
 
   private fullCopy(): { version: number; entities: Record<string, Row[]> } {
@@ -153,7 +188,7 @@ export class GatewayNode {
   private async startWorkers(): Promise<void> {
     if (this.conf.proxy_listeners.length === 0) return
     const certs = this.proxyCertificates(this.conf)
-    this.workers = new WorkerSupervisor(this.conf, { full: () => this.fullCopy() }, this.log, () => certs)
+    this.workers = new WorkerSupervisor(this.conf, this.configSource(), this.log, () => certs)
     await this.workers.start()
   }
 
@@ -261,7 +296,7 @@ export class GatewayNode {
         this.workers = null
       } else {
         const certs = this.proxyCertificates(conf)
-        const next = new WorkerSupervisor(conf, { full: () => this.fullCopy() }, this.log, () => certs)
+        const next = new WorkerSupervisor(conf, this.configSource(), this.log, () => certs)
         await this.workers.replaceWith(next, 10_000)
         this.workers = next
       }

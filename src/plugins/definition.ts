@@ -1,13 +1,28 @@
-// What a plugin type is: a name, a PRIORITY and VERSION, and a configuration schema. Handlers
-// (the phase functions) attach to this in the plugin runner.
-import type { EntityCheck, Field, Fields } from '../db/schema/field.js'
+// What a plugin type is: a name, a PRIORITY and VERSION, a configuration schema, the phase
+// handlers, and optionally the entities it owns (credentials) with their migrations.
+//
+//   // plugins/request-stamp/schema.ts
+//   export default pluginSchema({ name: 'request-stamp', config: { header_name: f.string({ default: 'X-Stamp' }) } })
+//   // plugins/request-stamp/handler.ts
+//   export default definePlugin(schema, {
+//     priority: 1500,
+//     version: KONG_COMPAT_VERSION,
+//     access(conf, kong) {
+//       kong.service.request.setHeader(conf.header_name, kong.request.getId())
+//     },
+//   })
+import type { EntityHooks } from '../db/dao/hooks.js'
+import type { EntitySchema } from '../db/schema/entity.js'
+import type { EntityCheck, Field, Fields, RecordValue } from '../db/schema/field.js'
 import { f } from '../db/schema/field.js'
 import type { SubschemaDefinition } from '../db/schema/record.js'
+import type { Migration } from '../db/strategies/strategy.js'
+import type { PluginHandler } from '../pdk/types.js'
 
-export interface PluginSchemaInput {
+export interface PluginSchemaInput<C extends Fields> {
   name: string
   /** The plugin's `config` fields. */
-  config: Fields
+  config: C
   /** Cross-field checks inside `config`. */
   configChecks?: readonly EntityCheck[]
   /** Narrowed protocols (default: all HTTP protocols). */
@@ -20,22 +35,74 @@ export interface PluginSchemaInput {
   entityChecks?: readonly EntityCheck[]
 }
 
+/** A plugin's subschema of the `plugins` entity, carrying the type of its config. */
+export interface PluginSchema<C extends Fields = Fields> extends SubschemaDefinition {
+  /** Phantom: the config record's fields (types only). */
+  readonly __config?: C
+  readonly noConsumer: boolean
+  readonly noRoute: boolean
+  readonly noService: boolean
+}
+
+/** The config value a plugin schema describes. */
+export type ConfigOf<S> = S extends PluginSchema<infer C> ? RecordValue<C> : never
+
+/** An entity a plugin owns (credentials), with the DAO hooks it needs. */
+export interface PluginEntity {
+  schema: EntitySchema
+  hooks?: EntityHooks
+}
+
 export interface PluginDefinition {
   name: string
   version: string
   priority: number
-  schema: SubschemaDefinition
+  schema: PluginSchema
+  /** Phase handlers; a plugin type without them cannot be enabled on this node. */
+  handler?: PluginHandler<unknown>
+  /** Entities the plugin owns, parents before children. */
+  entities?: readonly PluginEntity[]
+  /** Migrations of the plugin's own namespace (its tables). */
+  migrations?: readonly Migration[]
 }
 
 const noScope = (reference: string) => f.foreign(reference, { eq: null })
 
 /** Builds a plugin's subschema of the `plugins` entity. */
-export function pluginSchema(input: PluginSchemaInput): SubschemaDefinition {
+export function pluginSchema<const C extends Fields>(input: PluginSchemaInput<C>): PluginSchema<C> {
   const fields: Record<string, Field> = {}
   if (input.noConsumer) fields.consumer = noScope('consumers')
   if (input.noRoute) fields.route = noScope('routes')
   if (input.noService) fields.service = noScope('services')
   if (input.protocols) fields.protocols = input.protocols
   fields.config = f.record(input.config, { entity_checks: input.configChecks ?? [] })
-  return { name: input.name, fields, entity_checks: input.entityChecks }
+  return {
+    name: input.name,
+    fields,
+    entity_checks: input.entityChecks,
+    noConsumer: input.noConsumer === true,
+    noRoute: input.noRoute === true,
+    noService: input.noService === true,
+  }
+}
+
+/**
+ * A plugin type from its schema and handler. `handler.prepare(config)` (optional) turns a
+ * validated configuration into what the phase functions receive, once per configuration change
+ * (compile regexes, build sets); without it they receive the configuration itself.
+ */
+export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
+  schema: S,
+  handler: PluginHandler<P, ConfigOf<S>>,
+  extra: { entities?: readonly PluginEntity[]; migrations?: readonly Migration[] } = {},
+): PluginDefinition {
+  return {
+    name: schema.name,
+    version: handler.version,
+    priority: handler.priority,
+    schema,
+    handler: handler as PluginHandler<unknown>,
+    entities: extra.entities,
+    migrations: extra.migrations,
+  }
 }

@@ -1,17 +1,11 @@
 // The plugin types loaded on this node (the `plugins` setting: `bundled`, `off`, or names).
 import type { SubschemaDefinition } from '../db/schema/record.js'
-import { KONG_COMPAT_VERSION } from '../version.js'
-import type { PluginDefinition } from './definition.js'
-import keyAuthSchema from './key-auth/schema.js'
+import type { MigrationNamespace } from '../db/strategies/strategy.js'
+import type { PluginDefinition, PluginEntity } from './definition.js'
+import keyAuth from './key-auth/handler.js'
 
-/**
- * Plugin types shipped with Silverback. Their request handlers are attached by the plugin
- * runner; until a type has one, the proxy refuses (500) routes that use it rather than serving
- * them unprotected.
- */
-export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
-  { name: 'key-auth', version: KONG_COMPAT_VERSION, priority: 1250, schema: keyAuthSchema },
-]
+/** Plugin types shipped with Silverback (the `bundled` value of the `plugins` setting). */
+export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [keyAuth]
 
 export class PluginRegistry {
   private readonly byName: ReadonlyMap<string, PluginDefinition>
@@ -51,6 +45,18 @@ export class PluginRegistry {
 
   list(): PluginDefinition[] {
     return [...this.byName.values()]
+  }
+
+  /** Entities owned by the loaded plugins (credentials), parents before children. */
+  entities(): PluginEntity[] {
+    return [...this.byName.values()].flatMap((p) => p.entities ?? [])
+  }
+
+  /** Migration namespaces of the loaded plugins that own tables, named after the plugin. */
+  migrationNamespaces(): MigrationNamespace[] {
+    return [...this.byName.values()].flatMap((p) =>
+      p.migrations && p.migrations.length > 0 ? [{ name: p.name, migrations: p.migrations }] : [],
+    )
   }
 
   subschemas(): Record<string, SubschemaDefinition> {

@@ -5,7 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type Address, DnsError, type DnsResolver } from '../dns/resolver.js'
-import { type GatewayResponseContext, sendError } from './respond.js'
+import type { RequestState, TryRecord } from '../pdk/state.js'
+import { hasPhase, runBodyFilter, runHeaderFilter, runResponse } from './plugins/runner.js'
+import { type GatewayResponseContext, sendError, sendExit } from './respond.js'
 import type { ProxySettings } from './settings.js'
 import type { ServiceData, TargetData, UpstreamData } from './snapshot.js'
 import { type ClientUpgrade, openTunnel } from './tunnel.js'
@@ -28,15 +30,6 @@ const HOP_BY_HOP_RESPONSE = new Set([
   'te',
   'trailer',
 ])
-
-export interface Try {
-  ip: string
-  port: number
-  balancer_start: number
-  balancer_latency: number
-  state?: 'failed' | 'next'
-  code?: number
-}
 
 export interface ExchangeDeps {
   engine: UpstreamEngine
@@ -63,13 +56,17 @@ function pickTarget(up: UpstreamData): TargetData | null {
 
 export class Exchange implements UpstreamHandler, GatewayResponseContext {
   /** Attempts made so far (exposed to log serialization later). */
-  readonly tries: Try[] = []
+  readonly tries: TryRecord[] = []
   private attempt: Attempt | null = null
   private dispatchedAt = 0n
   private headersAt = 0n
   private finished = false
   /** Set for a WebSocket upgrade request: the client connection to join on 101. */
   tunnel: ClientUpgrade | null = null
+  /** Plugins' body_filter runs on each chunk. */
+  private filterBody = false
+  /** Buffered proxying: the response body collected before anything is sent. */
+  private parts: Buffer[] | null = null
   private target: UpstreamTarget = { key: '', host: '', port: 0 }
 
   constructor(
@@ -87,7 +84,10 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     private readonly clientTrailers: boolean,
     /** The Host header sent upstream (its name is the TLS SNI). */
     private readonly upstreamHost: string,
+    /** The request's plugin state, when plugins run on it. */
+    readonly plugins: RequestState | null = null,
   ) {
+    if (plugins !== null) plugins.tries = this.tries
     res.on('close', this.onClientClose)
   }
 
@@ -197,7 +197,51 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   onHeaders(status: number, raw: string[], statusText: string): void {
     if (this.finished) return
     this.headersAt = process.hrtime.bigint()
-    this.res.writeHead(status, statusText, this.responseHeaders(status, raw, false))
+    const headers = this.responseHeaders(status, raw, false)
+    const st = this.plugins
+    if (st === null) {
+      this.res.writeHead(status, statusText, headers)
+      return
+    }
+    st.upstreamStatus = status
+    st.upstreamHeaders = raw
+    st.status = status
+    st.headers = headers
+    st.proxyLatency = msBetween(this.started, this.dispatchedAt)
+    st.upstreamLatency = msBetween(this.dispatchedAt, this.headersAt)
+    if (st.buffering || hasPhase(st, 'response')) {
+      this.parts = []
+      return
+    }
+    this.sendHead(st, statusText)
+  }
+
+  /** Runs header_filter on the response in `st`, then writes its head. */
+  private sendHead(st: RequestState, statusText?: string): void {
+    const upstreamStatus = st.status
+    runHeaderFilter(st)
+    this.filterBody = hasPhase(st, 'bodyFilter')
+    if (st.status === upstreamStatus && statusText !== undefined)
+      this.res.writeHead(st.status, statusText, st.headers!)
+    else this.res.writeHead(st.status, st.headers!)
+  }
+
+  /** Buffered proxying: the whole upstream response is here; run the response phase, then send. */
+  private sendBuffered(st: RequestState, trailers: string[]): void {
+    st.upstreamBody = Buffer.concat(this.parts!)
+    this.parts = null
+    runResponse(st, () => {
+      if (this.res.destroyed) return
+      if (st.exit !== null) {
+        sendExit(this, st)
+        return
+      }
+      this.sendHead(st)
+      let body: Buffer | null = st.upstreamBody
+      if (this.filterBody) body = runBodyFilter(st, body, true)
+      if (body !== null && body.length > 0) this.res.write(body)
+      this.end(trailers)
+    })
   }
 
   /**
@@ -254,6 +298,15 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
 
   onData(chunk: Buffer): boolean {
     if (this.finished) return true
+    if (this.parts !== null) {
+      this.parts.push(chunk)
+      return true
+    }
+    if (this.filterBody) {
+      const out = runBodyFilter(this.plugins!, chunk, false)
+      if (out === null || out.length === 0) return true
+      chunk = out
+    }
     if (this.res.write(chunk)) return true
     this.res.once('drain', this.onDrain)
     return false
@@ -266,6 +319,18 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   onEnd(trailers: string[]): void {
     if (this.finished) return
     this.finished = true
+    if (this.parts !== null) {
+      this.sendBuffered(this.plugins!, trailers)
+      return
+    }
+    if (this.filterBody) {
+      const last = runBodyFilter(this.plugins!, null, true)
+      if (last !== null && last.length > 0) this.res.write(last)
+    }
+    this.end(trailers)
+  }
+
+  private end(trailers: string[]): void {
     if (trailers.length > 0 && this.clientTrailers) {
       const t: [string, string][] = []
       for (let i = 0; i < trailers.length; i += 2) t.push([trailers[i], trailers[i + 1]])

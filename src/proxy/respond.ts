@@ -1,6 +1,9 @@
 // Responses produced by the gateway itself (no upstream): Kong's templated errors with content
-// negotiation, redirects, and the headers every gateway response carries.
+// negotiation, redirects, plugin exits, and the headers every gateway response carries. When
+// plugins run on the request, the response passes through their header_filter and body_filter
+// phases before it is written, and their log phase runs after.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { RequestState } from '../pdk/state.js'
 import {
   CONTENT_TYPES,
   grpcMessage,
@@ -10,6 +13,7 @@ import {
   responseFormat,
   statusMessage,
 } from './errors.js'
+import { hasPhase, runBodyFilter, runHeaderFilter } from './plugins/runner.js'
 import type { ProxySettings } from './settings.js'
 
 export interface GatewayResponseContext {
@@ -19,19 +23,45 @@ export interface GatewayResponseContext {
   requestId: string
   /** process.hrtime.bigint() at request start. */
   started: bigint
+  /** The request's plugin state, when plugins run on it. */
+  plugins: RequestState | null
 }
 
 function elapsedMs(started: bigint): number {
   return Number((process.hrtime.bigint() - started) / 1_000_000n)
 }
 
-function baseHeaders(ctx: GatewayResponseContext): Record<string, string | number> {
-  const h: Record<string, string | number> = {}
+/** Server, X-Kong-Response-Latency and X-Kong-Request-Id, per the `headers` setting. */
+function baseHeaders(ctx: GatewayResponseContext, out: string[]): string[] {
   const s = ctx.settings
-  if (s.serverHeader) h.Server = s.serverHeader
-  if (s.responseLatency) h['X-Kong-Response-Latency'] = elapsedMs(ctx.started)
-  if (s.requestIdResponse) h['X-Kong-Request-Id'] = ctx.requestId
-  return h
+  if (s.serverHeader) out.push('Server', s.serverHeader)
+  if (s.responseLatency) out.push('X-Kong-Response-Latency', String(elapsedMs(ctx.started)))
+  if (s.requestIdResponse) out.push('X-Kong-Request-Id', ctx.requestId)
+  return out
+}
+
+/**
+ * Writes a complete response. With plugins, header_filter and body_filter run first (the body
+ * as one last chunk).
+ */
+export function writeResponse(
+  ctx: GatewayResponseContext,
+  status: number,
+  headers: string[],
+  body: Buffer | null,
+): void {
+  const { req, res } = ctx
+  const st = ctx.plugins
+  if (st !== null) {
+    st.status = status
+    st.headers = headers
+    runHeaderFilter(st)
+    status = st.status
+    if (hasPhase(st, 'bodyFilter')) body = runBodyFilter(st, body, true)
+  }
+  res.writeHead(status, headers)
+  if (req.method === 'HEAD' || body === null) res.end()
+  else res.end(body)
 }
 
 /**
@@ -49,17 +79,15 @@ export function sendError(
     res.destroy()
     return
   }
-  const headers = baseHeaders(ctx)
-  if (opts.headers) Object.assign(headers, opts.headers)
+  if (ctx.plugins !== null && ctx.plugins.source === 'service') ctx.plugins.source = 'error'
+  const headers = baseHeaders(ctx, [])
+  if (opts.headers) for (const [k, v] of Object.entries(opts.headers)) headers.push(k, v)
   const contentType = req.headers['content-type']
   if (isGrpcRequest(contentType)) {
     const code = grpcStatus(status)
-    headers['Content-Type'] = 'application/grpc'
-    headers['grpc-status'] = code
-    headers['grpc-message'] = message || grpcMessage(code)
-    headers['Content-Length'] = 0
-    res.writeHead(status, headers)
-    res.end()
+    headers.push('Content-Type', 'application/grpc', 'grpc-status', String(code))
+    headers.push('grpc-message', message || grpcMessage(code), 'Content-Length', '0')
+    writeResponse(ctx, status, headers, null)
     return
   }
   const accept = req.headers.accept
@@ -67,18 +95,30 @@ export function sendError(
     ? lowLevelFormat(accept, contentType, ctx.settings.errorDefault)
     : responseFormat(accept)
   const body = Buffer.from(ctx.settings.templates.render(format, message, ctx.requestId))
-  headers['Content-Type'] = CONTENT_TYPES[format]
-  headers['Content-Length'] = body.length
-  res.writeHead(status, headers)
-  if (req.method === 'HEAD') res.end()
-  else res.end(body)
+  headers.push('Content-Type', CONTENT_TYPES[format], 'Content-Length', String(body.length))
+  writeResponse(ctx, status, headers, body)
 }
 
 /** HTTPS redirect for https-only routes (301/302/307/308): empty body, Location. */
 export function sendRedirect(ctx: GatewayResponseContext, status: number, location: string): void {
-  const headers = baseHeaders(ctx)
-  headers.Location = location
-  headers['Content-Length'] = 0
-  ctx.res.writeHead(status, headers)
-  ctx.res.end()
+  const headers = baseHeaders(ctx, [])
+  headers.push('Location', location, 'Content-Length', '0')
+  writeResponse(ctx, status, headers, null)
+}
+
+/** Sends the response a plugin ended the request with (`kong.response.exit` / `error`). */
+export function sendExit(ctx: GatewayResponseContext, st: RequestState): void {
+  const exit = st.exit!
+  const headers = baseHeaders(ctx, [])
+  for (let i = 0; i < exit.headers.length; i += 2) {
+    const lower = exit.headers[i].toLowerCase()
+    // A header the plugin gave replaces the gateway's of the same name.
+    if (lower === 'server' || lower === 'x-kong-request-id') {
+      for (let j = 0; j < headers.length; j += 2) {
+        if (headers[j].toLowerCase() === lower) headers.splice(j, 2)
+      }
+    }
+    headers.push(exit.headers[i], exit.headers[i + 1])
+  }
+  writeResponse(ctx, exit.status, headers, exit.body)
 }

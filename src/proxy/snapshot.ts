@@ -9,6 +9,8 @@
 import { isIP } from 'node:net'
 import type { Row } from '../cluster/messages.js'
 import { compileRouter, compileRouterAsync, type Router, type RouterRoute } from '../router/index.js'
+import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
+import { PluginIndex } from './plugins/index.js'
 import type { Replica } from './replica.js'
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443, ws: 80, wss: 443 }
@@ -57,6 +59,8 @@ export interface ServiceData {
     caIds: string[] | null
     clientCertificate: string | null
   } | null
+  /** The service entity (for `kong.router.get_service` and log entries). */
+  row: Row
 }
 
 /**
@@ -127,6 +131,10 @@ export interface Snapshot {
   version: number
   router: Router<RouteData>
   services: ReadonlyMap<string, ServiceData>
+  /** Upstream entities by name. */
+  upstreams: ReadonlyMap<string, UpstreamData>
+  /** Enabled plugin instances, indexed for resolution; null when there are none. */
+  plugins: PluginIndex | null
   routes: number
   /** Some route matches on headers: the router then needs the request's header object. */
   headerRoutes: boolean
@@ -207,6 +215,7 @@ function serviceData(s: Row, upstreams: Map<string, UpstreamData>): ServiceData 
     hostIsIp: isIP(host) !== 0,
     plainPoolKey: `${host}|${port}`,
     tls,
+    row: s,
   }
 }
 
@@ -214,6 +223,8 @@ function serviceData(s: Row, upstreams: Map<string, UpstreamData>): ServiceData 
 interface SnapshotParts {
   version: number
   services: Map<string, ServiceData>
+  upstreams: Map<string, UpstreamData>
+  plugins: PluginIndex | null
   routes: RouteData[]
 }
 
@@ -225,7 +236,10 @@ const ROUTES_PER_SLICE = 2000
  * before the first yield, so a change batch applied while an asynchronous build waits for its
  * next turn does not mix into this snapshot.
  */
-function* partsSteps(replica: Replica): Generator<void, SnapshotParts, void> {
+function* partsSteps(
+  replica: Replica,
+  catalog: PluginCatalog | undefined,
+): Generator<void, SnapshotParts, void> {
   const version = replica.version
   const upstreams = upstreamsByName(replica)
   const services = new Map<string, ServiceData>()
@@ -246,16 +260,22 @@ function* partsSteps(replica: Replica): Generator<void, SnapshotParts, void> {
     routes.push(new RouteData(r, protocols, serviceId ? (services.get(serviceId) ?? null) : null))
     if (i % ROUTES_PER_SLICE === ROUTES_PER_SLICE - 1) yield
   }
-  return { version, services, routes }
+  const index = new PluginIndex(
+    replica.rows('plugins'),
+    catalog?.loaded ?? new Map(),
+    catalog?.unavailable ?? unavailablePlugin,
+  )
+  catalog?.onErrors?.(index.errors)
+  return { version, services, upstreams, plugins: index.empty ? null : index, routes }
 }
 
 /**
  * Builds a snapshot of the replica's current state in one go. It blocks the event loop for the
  * whole build (tens of ms at 10,000 routes): a worker serving requests uses `buildSnapshotAsync`.
  */
-export function buildSnapshot(replica: Replica): Snapshot {
+export function buildSnapshot(replica: Replica, catalog?: PluginCatalog): Snapshot {
   const started = performance.now()
-  const steps = partsSteps(replica)
+  const steps = partsSteps(replica, catalog)
   let next = steps.next()
   while (next.done !== true) next = steps.next()
   return assemble(next.value, compileRouter(next.value.routes), started)
@@ -266,6 +286,8 @@ function assemble(parts: SnapshotParts, router: Router<RouteData>, started: numb
     version: parts.version,
     router,
     services: parts.services,
+    upstreams: parts.upstreams,
+    plugins: parts.plugins,
     routes: parts.routes.length,
     headerRoutes: hasHeaderRoutes(parts.routes),
     buildMs: performance.now() - started,
@@ -283,9 +305,13 @@ function assemble(parts: SnapshotParts, router: Router<RouteData>, started: numb
  * next when the current one is done, if the replica's version moved on), or at least never
  * install a snapshot older than the one in use.
  */
-export async function buildSnapshotAsync(replica: Replica, previous?: Snapshot | null): Promise<Snapshot> {
+export async function buildSnapshotAsync(
+  replica: Replica,
+  previous?: Snapshot | null,
+  catalog?: PluginCatalog,
+): Promise<Snapshot> {
   const started = performance.now()
-  const steps = partsSteps(replica)
+  const steps = partsSteps(replica, catalog)
   let next = steps.next()
   while (next.done !== true) {
     await new Promise((resolve) => setImmediate(resolve))

@@ -9,6 +9,7 @@ interface Init {
   conf: Conf
   workerId: number
   certs: DefaultCertificates
+  nodeId: string
 }
 
 let worker: ProxyWorker | null = null
@@ -27,7 +28,7 @@ process.on('message', (m: Init | PrimaryMessage) => {
       worker: m.workerId + 1,
     })
     const certs = m.certs
-    worker = new ProxyWorker(conf, log, send, () => certs)
+    worker = new ProxyWorker(conf, log, send, () => certs, m.nodeId)
     setInterval(() => {
       if (worker) send({ type: 'stats', stats: worker.stats() })
     }, 1000).unref()
@@ -35,6 +36,11 @@ process.on('message', (m: Init | PrimaryMessage) => {
   }
   const w = worker
   if (!w) return
+  // Cache traffic is answered at once: a lookup must not wait behind a snapshot rebuild.
+  if (m.type === 'lookup-result' || m.type === 'invalidate') {
+    void w.onMessage(m)
+    return
+  }
   // Messages are handled one at a time, in order (a rebuild must not overlap a config load).
   queue = queue
     .then(() => w.onMessage(m))

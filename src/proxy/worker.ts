@@ -6,13 +6,20 @@ import http2 from 'node:http2'
 import https from 'node:https'
 import type { Socket } from 'node:net'
 import net from 'node:net'
+import { hostname } from 'node:os'
 import type { Duplex } from 'node:stream'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { PrimaryMessage, Row, WorkerMessage } from '../cluster/messages.js'
 import type { Conf, Listener } from '../conf/index.js'
 import { DnsResolver } from '../dns/resolver.js'
 import type { Logger, LogLevel } from '../log/logger.js'
+import { EntityCache } from '../pdk/cache.js'
+import type { LoadedPlugin } from '../pdk/instance.js'
+import type { PdkEnv } from '../pdk/state.js'
+import { PluginRegistry } from '../plugins/registry.js'
 import { type ListenerInfo, ProxyHandler } from './handler.js'
+import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
+import { IpcLookup } from './plugins/lookup.js'
 import { Replica } from './replica.js'
 import { type ProxySettings, proxySettings } from './settings.js'
 import { buildSnapshotAsync, type Snapshot } from './snapshot.js'
@@ -46,6 +53,23 @@ function socketState(socket: Socket): SocketState {
   return state
 }
 
+/** The plugin types this worker runs: those of the `plugins` setting that have handlers. */
+function pluginCatalog(conf: Conf, onErrors: (errors: string[]) => void): PluginCatalog {
+  const { registry } = PluginRegistry.fromSetting((conf.plugins as string[] | undefined) ?? ['bundled'])
+  const loaded = new Map<string, LoadedPlugin>()
+  for (const def of registry.list()) {
+    if (!def.handler) continue
+    loaded.set(def.name, {
+      name: def.name,
+      priority: def.priority,
+      version: def.version,
+      handler: def.handler,
+      noConsumer: def.schema.noConsumer,
+    })
+  }
+  return { loaded, unavailable: unavailablePlugin, onErrors }
+}
+
 export interface DefaultCertificates {
   cert: string[]
   key: string[]
@@ -68,14 +92,36 @@ export class ProxyWorker {
   private sniContexts = new Map<string, SecureContext>()
   private certContexts = new Map<string, SecureContext>()
   private defaultContext: SecureContext | null = null
+  private readonly lookup: IpcLookup
+  readonly cache: EntityCache
+  private readonly pdk: PdkEnv
+  private readonly catalog: PluginCatalog
+  private readonly reported = new Set<string>()
 
   constructor(
     private readonly conf: Conf,
     readonly log: Logger,
     private readonly send: (m: WorkerMessage) => void,
     private readonly defaultCerts: () => DefaultCertificates,
+    nodeId = '',
   ) {
     this.settings = proxySettings(conf)
+    this.lookup = new IpcLookup(send)
+    this.cache = new EntityCache(this.lookup)
+    this.pdk = {
+      log,
+      cache: this.cache,
+      nodeId,
+      hostname: hostname(),
+      configuration: Object.freeze({ ...conf }),
+    }
+    this.catalog = pluginCatalog(conf, (errors) => {
+      for (const e of errors) {
+        if (this.reported.has(e)) continue
+        this.reported.add(e)
+        this.log.error(`could not prepare plugin configuration: ${e}`)
+      }
+    })
     this.engine = new UpstreamEngine({
       poolSize: this.settings.keepalive.poolSize,
       maxRequests: this.settings.keepalive.maxRequests,
@@ -115,6 +161,12 @@ export class ProxyWorker {
       case 'log-level':
         this.log.level = m.level as LogLevel
         break
+      case 'lookup-result':
+        this.lookup.answer(m.id, m.rows, m.error)
+        break
+      case 'invalidate':
+        for (const key of m.keys) this.cache.invalidate(key)
+        break
     }
   }
 
@@ -142,7 +194,7 @@ export class ProxyWorker {
   }
 
   private async rebuild(): Promise<void> {
-    const snapshot = await buildSnapshotAsync(this.replica, this.handler?.snapshot ?? null)
+    const snapshot = await buildSnapshotAsync(this.replica, this.handler?.snapshot ?? null, this.catalog)
     const tls = new UpstreamTls(this.replica)
     this.updateCertificates()
     if (this.handler) {
@@ -156,6 +208,7 @@ export class ProxyWorker {
         this.dns,
         (err) => this.log.error('proxy request failed: ', err),
         tls,
+        this.pdk,
       )
       await this.listen()
     }

@@ -256,6 +256,7 @@ describe('cli: migrations on the embedded store', () => {
     assert.equal(boot.code, 0, boot.stderr)
     assert.match(boot.stdout, /Bootstrapping database\.\.\./)
     assert.match(boot.stdout, /core migrated up to: 000_base \(executed\)/)
+    assert.match(boot.stdout, /key-auth migrated up to: 000_base_key_auth \(executed\)/)
     assert.match(boot.stdout, /Database is up-to-date/)
 
     const again = await runCli(['migrations', 'bootstrap'], env)
@@ -264,12 +265,16 @@ describe('cli: migrations on the embedded store', () => {
 
     const list = await runCli(['migrations', 'list'], env)
     assert.equal(list.code, 0)
-    assert.match(list.stdout, /Executed migrations:\ncore: 000_base/)
+    // namespaces right-aligned, as Kong prints them
+    assert.match(list.stdout, /Executed migrations:\n {4}core: 000_base\nkey-auth: 000_base_key_auth\n/)
 
     const status = await runCli(['migrations', 'status'], env)
     const state = JSON.parse(status.stdout) as { needs_bootstrap: boolean; executed_migrations: unknown }
     assert.equal(state.needs_bootstrap, false)
-    assert.deepEqual(state.executed_migrations, [{ namespace: 'core', migrations: ['000_base'] }])
+    assert.deepEqual(state.executed_migrations, [
+      { namespace: 'core', migrations: ['000_base'] },
+      { namespace: 'key-auth', migrations: ['000_base_key_auth'] },
+    ])
 
     const up = await runCli(['migrations', 'up'], env)
     assert.match(up.stdout, /Database is already up-to-date/)
