@@ -26,6 +26,19 @@ export function foreignCacheKey(entity: string, field: string, id: string): stri
   return `${entity}:for:${field}:${id}`
 }
 
+/**
+ * How long an entry may stay (lru-cache options), from the caller's options or, for an expiring
+ * entity (a credential with `ttl`), its remaining seconds. The store rounds those down, so a row
+ * with less than a second left reports 0: it is then not kept at all (0 would mean "forever").
+ */
+function cacheTtl(value: unknown, opts: CacheOptions | null): { ttl: number } | undefined {
+  if (value === null) return opts?.negTtl ? { ttl: opts.negTtl * 1000 } : undefined
+  if (opts?.ttl) return { ttl: opts.ttl * 1000 }
+  const rowTtl = (value as { ttl?: unknown }).ttl
+  if (typeof rowTtl !== 'number') return undefined
+  return { ttl: Math.max(1, rowTtl * 1000) }
+}
+
 export class EntityCache implements KongCache {
   private readonly lru: LRUCache<string, Stored>
   private readonly loads = new Map<string, Promise<unknown>>()
@@ -65,12 +78,7 @@ export class EntityCache implements KongCache {
       try {
         const value = await loader()
         if ((this.generations.get(key) ?? 0) === generation) {
-          // An expiring entity (a credential with `ttl`) is not kept past its expiry.
-          const rowTtl = (value as { ttl?: unknown } | null)?.ttl
-          const ttlS =
-            value === null ? opts?.negTtl : (opts?.ttl ?? (typeof rowTtl === 'number' ? rowTtl : undefined))
-          const ttl = ttlS !== undefined && ttlS > 0 ? ttlS * 1000 : undefined
-          this.lru.set(key, value === null ? MISS : (value as object), ttl ? { ttl } : undefined)
+          this.lru.set(key, value === null ? MISS : (value as object), cacheTtl(value, opts))
         }
         return value
       } finally {
