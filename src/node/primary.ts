@@ -6,6 +6,7 @@ import { hostname } from 'node:os'
 import type { AdminContext } from '../admin/context.js'
 import { buildAdminRouter, YAML_PATHS } from '../admin/index.js'
 import { createAdminHandler } from '../admin/server.js'
+import { CounterTable } from '../cluster/counters.js'
 import { PROXY_ENTITIES, type ReplicaEvent, type Row } from '../cluster/messages.js'
 import { type Conf, parseSize } from '../conf/index.js'
 import type { ChangeBatch, DB } from '../db/dao/db.js'
@@ -46,6 +47,8 @@ export class GatewayNode {
   private readonly stats = new StatsCounter()
   /** The primary's copy of what workers replicate: full copies for new workers come from it. */
   private readonly replica = new Replica()
+  /** Node-wide counters of the workers (kong.counters: rate-limiting's `local` policy). */
+  private readonly counters = new CounterTable()
   private workers: WorkerSupervisor | null = null
   private admin?: ServerGroup
   private status?: ServerGroup
@@ -169,6 +172,7 @@ export class GatewayNode {
       full: () => this.fullCopy(),
       lookup: (entity: string, field: string, value: string, all: boolean) =>
         this.lookup(entity, field, value, all),
+      counters: this.counters,
       nodeId: this.nodeId,
     }
   }

@@ -2,8 +2,10 @@
 // the configuration and a full copy of the proxy entities, forwards every committed change batch,
 // replaces crashed workers, and replaces all workers on reload without closing the listening
 // sockets (the primary holds them; old workers drain while new ones accept).
+
 import cluster, { type Worker } from 'node:cluster'
 import { availableParallelism } from 'node:os'
+import type { CounterTable } from '../cluster/counters.js'
 import type { PrimaryMessage, ReplicaEvent, Row, WorkerMessage, WorkerStats } from '../cluster/messages.js'
 import { isWorkerMessage } from '../cluster/messages.js'
 import type { Conf } from '../conf/index.js'
@@ -35,6 +37,8 @@ export interface ConfigSource {
   full(): { version: number; entities: Record<string, Row[]> }
   /** Entities looked up for a worker's cache (see the `lookup` message). */
   lookup(entity: string, field: string, value: string, all: boolean): Promise<Row[]>
+  /** The node-wide counters (kong.counters). */
+  counters: CounterTable
   nodeId: string
 }
 
@@ -151,6 +155,13 @@ export class WorkerSupervisor {
             this.send(slot, { type: 'lookup-result', id: m.id, rows: [], error: String(err) })
           },
         )
+        return
+      case 'counters':
+        this.send(slot, {
+          type: 'counters-result',
+          id: m.id,
+          results: m.ops.map((op) => this.source.counters.take(op)),
+        })
         return
     }
     for (const w of [...this.waiters]) w({ ...m, slot })

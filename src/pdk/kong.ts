@@ -9,7 +9,7 @@ import { PdkRequest } from './request.js'
 import { PdkResponse } from './response.js'
 import { PdkService } from './service.js'
 import type { RequestState } from './state.js'
-import type { Kong, KongCache, KongCtx, KongNode, KongRouter, Row } from './types.js'
+import type { Kong, KongCache, KongCounters, KongCtx, KongNode, KongRouter, Row } from './types.js'
 
 const VERSION_NUM = (() => {
   const [a, b, c] = KONG_COMPAT_VERSION.split('.').map(Number)
@@ -93,6 +93,9 @@ export class PdkKong implements Kong {
   }
   get cache(): KongCache {
     return this.s.env.cache
+  }
+  get counters(): KongCounters {
+    return this.s.env.counters
   }
   get router(): KongRouter {
     return new PdkRouter(this.s)

@@ -12,12 +12,13 @@ import type { RouteData, ServiceData, Snapshot } from '../proxy/snapshot.js'
 import type { RouteMatch } from '../router/index.js'
 import type { PluginInstance } from './instance.js'
 import { Phase } from './phase.js'
-import type { KongCache, Row } from './types.js'
+import type { KongCache, KongCounters, Row } from './types.js'
 
 /** What a worker provides to every request's PDK. */
 export interface PdkEnv {
   log: Logger
   cache: KongCache
+  counters: KongCounters
   nodeId: string
   hostname: string
   /** The node configuration, read-only (`kong.configuration`). */

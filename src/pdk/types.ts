@@ -162,6 +162,20 @@ export interface KongCache {
   selectAllFor(entity: string, field: string, id: string): Promise<Row[]>
 }
 
+/**
+ * Node-wide counters shared by every worker of the node (a Silverback addition; Kong plugins use
+ * an nginx shared dictionary for this). Held by the primary process: they survive worker
+ * restarts and `reload`, not a node restart.
+ */
+export interface KongCounters {
+  /**
+   * Atomically, node-wide: when every counter is below its limit, adds 1 to each and answers
+   * `allowed` with the usages before the increment; otherwise changes nothing and answers the
+   * current usages. A counter lives `ttls[i]` seconds from its creation.
+   */
+  take(keys: string[], limits: number[], ttls: number[]): Promise<{ allowed: boolean; usage: number[] }>
+}
+
 export interface KongRouter {
   getRoute(): Row | null
   getService(): Row | null
@@ -181,6 +195,8 @@ export interface Kong {
   readonly ctx: KongCtx
   readonly log: KongLog
   readonly cache: KongCache
+  /** Node-wide counters (Silverback addition, see KongCounters). */
+  readonly counters: KongCounters
   readonly router: KongRouter
   readonly node: KongNode
   readonly ip: { isTrusted(ip: string): boolean }

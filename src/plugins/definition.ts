@@ -13,7 +13,7 @@
 //   })
 import type { EntityHooks } from '../db/dao/hooks.js'
 import type { EntitySchema } from '../db/schema/entity.js'
-import type { EntityCheck, Field, Fields, RecordValue } from '../db/schema/field.js'
+import type { CustomValidator, EntityCheck, Field, Fields, RecordValue } from '../db/schema/field.js'
 import { f } from '../db/schema/field.js'
 import type { SubschemaDefinition } from '../db/schema/record.js'
 import type { Migration } from '../db/strategies/strategy.js'
@@ -25,6 +25,10 @@ export interface PluginSchemaInput<C extends Fields> {
   config: C
   /** Cross-field checks inside `config`. */
   configChecks?: readonly EntityCheck[]
+  /** A validator of the whole `config` record (its message is reported at `config`). */
+  configValidator?: CustomValidator
+  /** Input-only aliases of config fields (legacy names). */
+  configShorthands?: Field['shorthand_fields']
   /** Narrowed protocols (default: all HTTP protocols). */
   protocols?: Field
   /** Scopes the plugin refuses (`no_consumer`...). */
@@ -75,7 +79,11 @@ export function pluginSchema<const C extends Fields>(input: PluginSchemaInput<C>
   if (input.noRoute) fields.route = noScope('routes')
   if (input.noService) fields.service = noScope('services')
   if (input.protocols) fields.protocols = input.protocols
-  fields.config = f.record(input.config, { entity_checks: input.configChecks ?? [] })
+  fields.config = f.record(input.config, {
+    entity_checks: input.configChecks ?? [],
+    ...(input.configValidator ? { custom_validator: input.configValidator } : {}),
+    ...(input.configShorthands ? { shorthand_fields: input.configShorthands } : {}),
+  })
   return {
     name: input.name,
     fields,

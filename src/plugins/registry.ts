@@ -3,9 +3,10 @@ import type { SubschemaDefinition } from '../db/schema/record.js'
 import type { MigrationNamespace } from '../db/strategies/strategy.js'
 import type { PluginDefinition, PluginEntity } from './definition.js'
 import keyAuth from './key-auth/handler.js'
+import rateLimiting from './rate-limiting/handler.js'
 
 /** Plugin types shipped with Silverback (the `bundled` value of the `plugins` setting). */
-export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [keyAuth]
+export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [keyAuth, rateLimiting]
 
 export class PluginRegistry {
   private readonly byName: ReadonlyMap<string, PluginDefinition>

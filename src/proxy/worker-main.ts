@@ -37,7 +37,7 @@ process.on('message', (m: Init | PrimaryMessage) => {
   const w = worker
   if (!w) return
   // Cache traffic is answered at once: a lookup must not wait behind a snapshot rebuild.
-  if (m.type === 'lookup-result' || m.type === 'invalidate') {
+  if (m.type === 'lookup-result' || m.type === 'invalidate' || m.type === 'counters-result') {
     void w.onMessage(m)
     return
   }

@@ -19,6 +19,7 @@ import type { PdkEnv } from '../pdk/state.js'
 import { PluginRegistry } from '../plugins/registry.js'
 import { type ListenerInfo, ProxyHandler } from './handler.js'
 import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
+import { IpcCounters } from './plugins/counters.js'
 import { IpcLookup } from './plugins/lookup.js'
 import { Replica } from './replica.js'
 import { type ProxySettings, proxySettings } from './settings.js'
@@ -93,6 +94,7 @@ export class ProxyWorker {
   private certContexts = new Map<string, SecureContext>()
   private defaultContext: SecureContext | null = null
   private readonly lookup: IpcLookup
+  private readonly counters: IpcCounters
   readonly cache: EntityCache
   private readonly pdk: PdkEnv
   private readonly catalog: PluginCatalog
@@ -108,9 +110,11 @@ export class ProxyWorker {
     this.settings = proxySettings(conf)
     this.lookup = new IpcLookup(send)
     this.cache = new EntityCache(this.lookup)
+    this.counters = new IpcCounters(send)
     this.pdk = {
       log,
       cache: this.cache,
+      counters: this.counters,
       nodeId,
       hostname: hostname(),
       configuration: Object.freeze({ ...conf }),
@@ -166,6 +170,9 @@ export class ProxyWorker {
         break
       case 'invalidate':
         for (const key of m.keys) this.cache.invalidate(key)
+        break
+      case 'counters-result':
+        this.counters.answer(m.id, m.results, m.error)
         break
     }
   }

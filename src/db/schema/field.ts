@@ -68,6 +68,10 @@ export interface FieldAttributes {
   values?: Field
   fields?: Fields
   entity_checks?: readonly EntityCheck[]
+  /** Input-only aliases of a record's fields (Kong's `shorthand_fields`, e.g. legacy names). */
+  shorthand_fields?: Readonly<
+    Record<string, { field: Field; expand: (value: never) => Record<string, unknown> }>
+  >
   // foreign keys
   reference?: string
   on_delete?: 'cascade' | 'restrict' | 'null'

@@ -41,7 +41,11 @@ const recordDefs = new WeakMap<Field, RecordDefinition>()
 export function recordOf(field: Field): RecordDefinition {
   let def = recordDefs.get(field)
   if (!def) {
-    def = { fields: field.fields ?? {}, entity_checks: field.entity_checks }
+    def = {
+      fields: field.fields ?? {},
+      entity_checks: field.entity_checks,
+      shorthand_fields: field.shorthand_fields,
+    }
     recordDefs.set(field, def)
   }
   return def

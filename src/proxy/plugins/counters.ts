@@ -1,0 +1,68 @@
+// A worker's side of the node-wide counters (kong.counters): operations issued during one turn
+// of the event loop go to the primary as one `counters` message, answered by one
+// `counters-result`. Unanswered batches fail after a timeout (the plugin then decides, e.g.
+// rate-limiting's fault_tolerant), never hang a request.
+import type { CounterOp, CounterResult } from '../../cluster/counters.js'
+import type { WorkerMessage } from '../../cluster/messages.js'
+import type { KongCounters } from '../../pdk/types.js'
+
+const TIMEOUT_MS = 5000
+
+interface Waiter {
+  resolve: (r: CounterResult) => void
+  reject: (err: Error) => void
+}
+
+interface Batch {
+  waiters: Waiter[]
+  timer: NodeJS.Timeout
+}
+
+export class IpcCounters implements KongCounters {
+  private nextId = 1
+  private ops: CounterOp[] = []
+  private waiters: Waiter[] = []
+  private scheduled = false
+  private readonly batches = new Map<number, Batch>()
+
+  constructor(private readonly send: (m: WorkerMessage) => void) {}
+
+  take(keys: string[], limits: number[], ttls: number[]): Promise<CounterResult> {
+    return new Promise<CounterResult>((resolve, reject) => {
+      this.ops.push({ keys, limits, ttls })
+      this.waiters.push({ resolve, reject })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  private flush(): void {
+    this.scheduled = false
+    const id = this.nextId++
+    const waiters = this.waiters
+    const ops = this.ops
+    this.ops = []
+    this.waiters = []
+    const timer = setTimeout(() => {
+      this.batches.delete(id)
+      for (const w of waiters) w.reject(new Error('node-wide counters did not answer in time'))
+    }, TIMEOUT_MS)
+    this.batches.set(id, { waiters, timer })
+    this.send({ type: 'counters', id, ops })
+  }
+
+  /** Handles a `counters-result` message. */
+  answer(id: number, results: CounterResult[], error?: string): void {
+    const batch = this.batches.get(id)
+    if (!batch) return
+    this.batches.delete(id)
+    clearTimeout(batch.timer)
+    batch.waiters.forEach((w, i) => {
+      const r = results[i]
+      if (error !== undefined || r === undefined) w.reject(new Error(error ?? 'no counter result'))
+      else w.resolve(r)
+    })
+  }
+}
