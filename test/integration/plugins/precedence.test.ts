@@ -43,7 +43,7 @@ describe('plugin scoping precedence', () => {
     withConsumer = r.url
     withoutConsumer = `${gw.proxy}${(open.paths as string[])[0]}`
     // hour limits 1001..1008 identify the level that configured them
-    for (const [i, level] of LEVELS.entries()) {
+    for (const level of LEVELS) {
       const body: Record<string, unknown> = {
         name: 'rate-limiting',
         config: { hour: 1001 + i, limit_by: 'ip' },
@@ -79,7 +79,7 @@ describe('plugin scoping precedence', () => {
     const auth = { apikey: 'scoped-key' }
     // without a consumer, on the other route: route+service and route instances are not for it
     await expectLevel(withoutConsumer, 'service')
-    for (const [i, level] of LEVELS.entries()) {
+    for (const level of LEVELS) {
       await expectLevel(withConsumer, level.name, auth)
       await admin(gw, 'DELETE', `/plugins/${instances.get(level.name)}`)
     }
