@@ -163,7 +163,7 @@ export class ProxyHandler {
       st.responseBytes = socket.bytesWritten - written
       if (!hasPhase(st, 'log')) return
       setImmediate(() => {
-        runLog(st).catch((err: unknown) => this.log(err))
+        runLog(st)
       })
     })
     return st

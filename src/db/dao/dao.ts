@@ -357,7 +357,7 @@ export class Dao<E extends Row = Row> {
       await this.checkConstraints(entity, ctx.ops, undefined)
       await ctx.ops.insert(this.table, entity, { ...extras, cacheKey: this.cacheKey(entity) })
       if (this.hooks.afterWrite) await this.hooks.afterWrite(entity, hctx)
-      const out = await this.present(entity, ctx.ops)
+      const out = this.withRequestedTtl(await this.present(entity, ctx.ops), opts)
       ctx.events.push({ operation: 'create', entity: this.name, row: out })
       return out
     })
@@ -385,10 +385,20 @@ export class Dao<E extends Row = Row> {
         opts.ttl === undefined && this.table.ttl ? await this.keepTtl(ctx.ops, String(old.id)) : extras
       await ctx.ops.update(this.table, String(old.id), entity, { ...keep, cacheKey: this.cacheKey(entity) })
       if (this.hooks.afterWrite) await this.hooks.afterWrite(entity, hctx)
-      const out = await this.present(entity, ctx.ops)
+      const out = this.withRequestedTtl(await this.present(entity, ctx.ops), opts)
       ctx.events.push({ operation: 'update', entity: this.name, row: out, old: oldOut })
       return out
     })
+  }
+
+  /**
+   * A write that set a ttl answers with that ttl, as Kong does (its store computes the rest
+   * within the writing transaction); read back, the store's whole seconds left would often be
+   * one less.
+   */
+  private withRequestedTtl(out: E, opts: WriteOptions): E {
+    if (opts.ttl !== undefined && this.table.ttl) (out as Row).ttl = opts.ttl > 0 ? opts.ttl : null
+    return out
   }
 
   private async keepTtl(ops: StoreOps, id: string): Promise<WriteExtras> {
@@ -420,7 +430,7 @@ export class Dao<E extends Row = Row> {
         await ctx.ops.insert(this.table, entity, { ...extras, cacheKey })
       }
       if (this.hooks.afterWrite) await this.hooks.afterWrite(entity, hctx)
-      const out = await this.present(entity, ctx.ops)
+      const out = this.withRequestedTtl(await this.present(entity, ctx.ops), opts)
       if (old)
         ctx.events.push({
           operation: 'update',

@@ -219,20 +219,21 @@ export function runBodyFilter(s: RequestState, chunk: Buffer | null, eof: boolea
   return s.chunk
 }
 
-/** Log phase: after the response was sent, off the request's latency path. */
-export async function runLog(s: RequestState): Promise<void> {
+/**
+ * Log phase: after the response was sent, off the request's latency path. Synchronous handlers
+ * run in one go; an async one suspends the loop until it settles.
+ */
+export function runLog(s: RequestState, done: Done = noop, i = 0): void {
   const kong = kongFor(s)
-  for (const inst of s.recorded) {
+  const list = s.recorded
+  for (; i < list.length; i++) {
+    const inst = list[i]
     const fn = inst.plugin.handler.log
     if (fn === undefined) continue
-    s.phase = Phase.log
-    s.current = inst
-    try {
-      await fn(inst.conf, kong)
-    } catch (err) {
-      handlerFailed(s, err)
-    }
+    const next = i + 1
+    if (invoke(s, inst, Phase.log, () => fn(inst.conf, kong), () => runLog(s, done, next))) return
   }
-  s.phase = Phase.none
-  s.current = null
+  finish(s, done)
 }
+
+function noop(): void {}
