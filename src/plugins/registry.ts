@@ -1,12 +1,19 @@
 // The plugin types loaded on this node (the `plugins` setting: `bundled`, `off`, or names).
 import type { SubschemaDefinition } from '../db/schema/record.js'
 import type { MigrationNamespace } from '../db/strategies/strategy.js'
+import basicAuth from './basic-auth/handler.js'
 import type { PluginDefinition, PluginEntity } from './definition.js'
+import hmacAuth from './hmac-auth/handler.js'
 import keyAuth from './key-auth/handler.js'
 import rateLimiting from './rate-limiting/handler.js'
 
 /** Plugin types shipped with Silverback (the `bundled` value of the `plugins` setting). */
-export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [keyAuth, rateLimiting]
+export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
+  keyAuth,
+  basicAuth,
+  hmacAuth,
+  rateLimiting,
+]
 
 export class PluginRegistry {
   private readonly byName: ReadonlyMap<string, PluginDefinition>
