@@ -43,7 +43,7 @@ describe('plugin scoping precedence', () => {
     withConsumer = r.url
     withoutConsumer = `${gw.proxy}${(open.paths as string[])[0]}`
     // hour limits 1001..1008 identify the level that configured them
-    for (const level of LEVELS) {
+    for (const [i, level] of LEVELS.entries()) {
       const body: Record<string, unknown> = {
         name: 'rate-limiting',
         config: { hour: 1001 + i, limit_by: 'ip' },
