@@ -52,6 +52,9 @@ export function encodeArgs(args: Readonly<Record<string, QueryValue | readonly (
 
 export class BodyError extends Error {}
 
+/** The client body is larger than the limit it was read with (`kong.request.getRawBody(max)`). */
+export class BodyTooLargeError extends BodyError {}
+
 /** The MIME type of a Content-Type value, lower-cased, without parameters. */
 export function mimeOf(contentType: string | null | undefined): string {
   if (!contentType) return ''

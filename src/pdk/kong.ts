@@ -9,7 +9,8 @@ import { PdkRequest } from './request.js'
 import { PdkResponse } from './response.js'
 import { PdkService } from './service.js'
 import type { RequestState } from './state.js'
-import type { Kong, KongCache, KongCounters, KongCtx, KongNode, KongRouter, Row } from './types.js'
+import type { Kong, KongCache, KongCounters, KongCtx, KongNginx, KongNode, KongRouter, Row } from './types.js'
+import { nginxVar } from './vars.js'
 
 const VERSION_NUM = (() => {
   const [a, b, c] = KONG_COMPAT_VERSION.split('.').map(Number)
@@ -111,8 +112,9 @@ export class PdkKong implements Kong {
     const id = this.s.current?.id ?? ''
     return { getId: () => id }
   }
-  get nginx(): { getSubsystem(): string } {
-    return { getSubsystem: () => 'http' }
+  get nginx(): KongNginx {
+    const s = this.s
+    return { getSubsystem: () => 'http', getVar: (name: string) => nginxVar(s, name) }
   }
   get configuration(): Readonly<Row> {
     return this.s.env.configuration

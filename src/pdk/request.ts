@@ -1,5 +1,5 @@
 // kong.request: the client request as received (plugins.md §4.1).
-import { BodyError, mimeOf, parseArgs, parseBody } from './body.js'
+import { BodyError, BodyTooLargeError, mimeOf, parseArgs, parseBody } from './body.js'
 import { firstValue, headerTable } from './headers.js'
 import { checkPhase, P } from './phase.js'
 import type { RequestState } from './state.js'
@@ -30,24 +30,45 @@ function splitHost(value: string): { host: string; port: number | null } {
   return { host: v.slice(0, colon).toLowerCase(), port: Number.isInteger(port) ? port : null }
 }
 
-/** Reads the whole client body once; later calls get the same buffer. */
-export function readClientBody(s: RequestState): Promise<Buffer> {
-  if (s.clientBody !== undefined) return Promise.resolve(s.clientBody)
-  s.bodyLoad ??= new Promise<Buffer>((resolve, reject) => {
+function within(body: Buffer, limit: number): Promise<Buffer> {
+  return body.length > limit
+    ? Promise.reject(new BodyTooLargeError(`request body exceeds ${limit} bytes`))
+    : Promise.resolve(body)
+}
+
+/**
+ * Reads the whole client body once; later calls get the same buffer. With `limit`, counts the
+ * bytes as they arrive and rejects with BodyTooLargeError as soon as there are more than `limit`
+ * (the rest of the body is read and dropped, never kept).
+ */
+export function readClientBody(s: RequestState, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
+  if (s.clientBody !== undefined) return within(s.clientBody, limit)
+  if (s.bodyLoad !== null)
+    return limit === Number.POSITIVE_INFINITY ? s.bodyLoad : s.bodyLoad.then((b) => within(b, limit))
+  s.bodyLoad = new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    let tooLarge = false
     const max = s.settings.maxBody
     const req = s.req
     req.on('data', (c: Buffer) => {
+      if (tooLarge) return
       size += c.length
       if (max > 0 && size > max) {
         req.destroy()
         reject(new BodyError('request body exceeds client_max_body_size'))
         return
       }
+      if (size > limit) {
+        tooLarge = true
+        chunks.length = 0
+        reject(new BodyTooLargeError(`request body exceeds ${limit} bytes`))
+        return
+      }
       chunks.push(c)
     })
     req.once('end', () => {
+      if (tooLarge) return
       const body = Buffer.concat(chunks, size)
       s.clientBody = body
       resolve(body)
@@ -156,9 +177,9 @@ export class PdkRequest implements KongRequest {
     return headerTable(this.s.req.rawHeaders, limit(max))
   }
 
-  getRawBody(): Promise<Buffer> {
+  getRawBody(max?: number): Promise<Buffer> {
     checkPhase(this.s.phase, P.R | P.A | P.RS, 'kong.request.get_raw_body')
-    return readClientBody(this.s)
+    return readClientBody(this.s, max)
   }
 
   async getBody(mime?: string): Promise<{ body: Row; mime: string }> {

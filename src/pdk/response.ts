@@ -67,7 +67,9 @@ export function exitResponse(
     data = Buffer.from(JSON.stringify(body))
     if (!hasHeader(list, 'content-type')) list.push('Content-Type', 'application/json; charset=utf-8')
   } else throw new TypeError('body must be a string or a table')
-  if (!hasHeader(list, 'content-length')) list.push('Content-Length', String(data ? data.length : 0))
+  // Like nginx, no Content-Length on a 204 (RFC 9110 §8.6: it must not carry one).
+  if (status !== 204 && !hasHeader(list, 'content-length'))
+    list.push('Content-Length', String(data ? data.length : 0))
   return { status, headers: list, body: data }
 }
 

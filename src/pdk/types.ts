@@ -35,8 +35,11 @@ export interface KongRequest {
   getQuery(max?: number): QueryTable
   getHeader(name: string): string | null
   getHeaders(max?: number): HeaderTable
-  /** The whole request body (read on first call). */
-  getRawBody(): Promise<Buffer>
+  /**
+   * The whole request body (read on first call). With `max`, rejects with BodyTooLargeError
+   * (pdk/body.ts) as soon as more than `max` bytes arrived; the rest is read and dropped.
+   */
+  getRawBody(max?: number): Promise<Buffer>
   /** The body parsed by content type (form, JSON, multipart); rejects with `missing content type`. */
   getBody(mime?: string): Promise<{ body: Row; mime: string }>
   getStartTime(): number
@@ -176,6 +179,16 @@ export interface KongCounters {
   take(keys: string[], limits: number[], ttls: number[]): Promise<{ allowed: boolean; usage: number[] }>
 }
 
+export interface KongNginx {
+  getSubsystem(): string
+  /**
+   * An nginx request variable (`server_addr`, `server_port`, `remote_addr`, `remote_port`,
+   * `connection`, `connection_requests`, `scheme`, `host`, `request_method`, `request_uri`, `uri`,
+   * `args`, `upstream_uri`, `upstream_status`, `request_time`, `http_<header>`); null if unset.
+   */
+  getVar(name: string): string | null
+}
+
 export interface KongRouter {
   getRoute(): Row | null
   getService(): Row | null
@@ -201,7 +214,7 @@ export interface Kong {
   readonly node: KongNode
   readonly ip: { isTrusted(ip: string): boolean }
   readonly plugin: { getId(): string }
-  readonly nginx: { getSubsystem(): string }
+  readonly nginx: KongNginx
   /** The node's configuration (read-only). */
   readonly configuration: Readonly<Row>
   readonly version: string

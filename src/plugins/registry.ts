@@ -2,10 +2,14 @@
 import type { SubschemaDefinition } from '../db/schema/record.js'
 import type { MigrationNamespace } from '../db/strategies/strategy.js'
 import basicAuth from './basic-auth/handler.js'
+import correlationId from './correlation-id/handler.js'
+import cors from './cors/handler.js'
 import type { PluginDefinition, PluginEntity } from './definition.js'
 import hmacAuth from './hmac-auth/handler.js'
 import keyAuth from './key-auth/handler.js'
 import rateLimiting from './rate-limiting/handler.js'
+import requestSizeLimiting from './request-size-limiting/handler.js'
+import requestTermination from './request-termination/handler.js'
 
 /** Plugin types shipped with Silverback (the `bundled` value of the `plugins` setting). */
 export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
@@ -13,6 +17,10 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   basicAuth,
   hmacAuth,
   rateLimiting,
+  cors,
+  correlationId,
+  requestSizeLimiting,
+  requestTermination,
 ]
 
 export class PluginRegistry {

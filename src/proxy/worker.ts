@@ -17,6 +17,7 @@ import { EntityCache } from '../pdk/cache.js'
 import type { LoadedPlugin } from '../pdk/instance.js'
 import type { PdkEnv } from '../pdk/state.js'
 import { PluginRegistry } from '../plugins/registry.js'
+import { socketState } from './connection.js'
 import { type ListenerInfo, ProxyHandler } from './handler.js'
 import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
 import { IpcCounters } from './plugins/counters.js'
@@ -35,23 +36,6 @@ const IDLE_GRACE_MS = 1000
 
 function destroyOnError(this: Duplex): void {
   this.destroy()
-}
-
-interface SocketState {
-  active: number
-  idleSince: number
-}
-
-const STATE = Symbol('silverback.socketState')
-
-function socketState(socket: Socket): SocketState {
-  const holder = socket as Socket & { [STATE]?: SocketState }
-  let state = holder[STATE]
-  if (!state) {
-    state = { active: 0, idleSince: Date.now() }
-    holder[STATE] = state
-  }
-  return state
 }
 
 /** The plugin types this worker runs: those of the `plugins` setting that have handlers. */
@@ -288,7 +272,9 @@ export class ProxyWorker {
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse, upgrade?: ClientUpgrade) => {
       this.totalRequests++
       this.activeRequests++
-      socketState(req.socket).active++
+      const conn = socketState(req.socket)
+      conn.active++
+      conn.requests++
       if (this.draining) res.shouldKeepAlive = false
       res.on('close', onResponseClose)
       if (!this.handler) {
