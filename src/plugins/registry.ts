@@ -2,10 +2,12 @@
 import type { SubschemaDefinition } from '../db/schema/record.js'
 import type { MigrationNamespace } from '../db/strategies/strategy.js'
 import basicAuth from './basic-auth/handler.js'
+import botDetection from './bot-detection/handler.js'
 import correlationId from './correlation-id/handler.js'
 import cors from './cors/handler.js'
 import type { PluginDefinition, PluginEntity } from './definition.js'
 import hmacAuth from './hmac-auth/handler.js'
+import ipRestriction from './ip-restriction/handler.js'
 import keyAuth from './key-auth/handler.js'
 import rateLimiting from './rate-limiting/handler.js'
 import requestSizeLimiting from './request-size-limiting/handler.js'
@@ -21,6 +23,8 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   correlationId,
   requestSizeLimiting,
   requestTermination,
+  ipRestriction,
+  botDetection,
 ]
 
 export class PluginRegistry {
