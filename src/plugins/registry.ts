@@ -9,6 +9,8 @@ import type { PluginDefinition, PluginEntity } from './definition.js'
 import hmacAuth from './hmac-auth/handler.js'
 import ipRestriction from './ip-restriction/handler.js'
 import keyAuth from './key-auth/handler.js'
+import postFunction from './post-function/handler.js'
+import preFunction from './pre-function/handler.js'
 import rateLimiting from './rate-limiting/handler.js'
 import requestSizeLimiting from './request-size-limiting/handler.js'
 import requestTermination from './request-termination/handler.js'
@@ -25,6 +27,8 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   requestTermination,
   ipRestriction,
   botDetection,
+  preFunction,
+  postFunction,
 ]
 
 export class PluginRegistry {

@@ -1,0 +1,443 @@
+// The JavaScript runtime of the serverless plugins (pre-function, post-function; plugins.md
+// §6.21). Each configured code string is the body of a function `(kong) => …`, compiled once per
+// configuration into a node:vm context of its own plugin instance: ECMAScript built-ins, a
+// `console` that writes through kong.log, and nothing of Node (no require, process, Buffer,
+// timers, import()). Every invocation runs under vm's `timeout`, which bounds synchronous code.
+//
+// node:vm is NOT a security boundary: `kong`, `console` and every value the PDK returns are
+// objects of the gateway's realm, and their constructors lead back to the gateway's Function
+// (and from there to `process`). The code is trusted administrator code; the context keeps honest
+// code from depending on, or accidentally touching, the gateway's globals (docs/plugins/pre-function.md).
+import { createRequire } from 'node:module'
+import { format } from 'node:util'
+import vm from 'node:vm'
+import { isSecret, SECRET_PLACEHOLDER } from '../../conf/secrets.js'
+import type { Kong, KongResponse, Row } from '../../pdk/types.js'
+
+/** The config fields, in Kong's order. */
+export const PHASES = ['certificate', 'rewrite', 'access', 'header_filter', 'body_filter', 'log'] as const
+export type PhaseName = (typeof PHASES)[number]
+
+/** Phases whose handlers may be asynchronous: their code may use `await` and return promises. */
+export const ASYNC_PHASES: ReadonlySet<PhaseName> = new Set<PhaseName>(['rewrite', 'access', 'log'])
+
+/** Phases where `kong.response.exit()` ends the request: the remaining functions do not run. */
+const EXIT_PHASES: ReadonlySet<PhaseName> = new Set<PhaseName>(['rewrite', 'access'])
+
+/** Longest synchronous run of one phase's functions (vm `timeout`), in milliseconds (0: unbounded). */
+export const SYNC_TIMEOUT_MS = 1000
+
+export const OFF_MESSAGE =
+  "loading of untrusted code disabled because 'untrusted_lua' config option is set to 'off'"
+
+type Fn = (kong: unknown) => unknown
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compilation
+
+const AsyncFunction = (async () => undefined).constructor as new (...args: string[]) => unknown
+
+interface Compiled {
+  fn: Fn
+  /** Compiled as an async function (the body uses `await`). */
+  async: boolean
+}
+
+function compileIn(code: string, context: vm.Context | undefined, filename: string): Fn {
+  return vm.compileFunction(code, ['kong'], {
+    filename,
+    ...(context === undefined ? {} : { parsingContext: context }),
+  }) as Fn
+}
+
+/**
+ * Compiles one code string as a function body with the parameter `kong`. A body that only parses
+ * as an async function (it uses `await`) becomes one where `allowAsync`. Throws the SyntaxError.
+ * `vm.compileFunction` parses the string as a function body, so code cannot close the function
+ * and run anything at compile time.
+ */
+export function compileBody(
+  code: string,
+  allowAsync: boolean,
+  context?: vm.Context,
+  filename = 'function',
+): Compiled {
+  try {
+    return { fn: compileIn(code, context, filename), async: false }
+  } catch (err) {
+    if (!allowAsync) throw err
+    try {
+      // Parse-only check that the string is a well-formed async function body on its own (the
+      // constructor refuses code that closes the function early); nothing runs.
+      new AsyncFunction('kong', code)
+    } catch {
+      throw err
+    }
+    return { fn: compileIn(`return (async () => {\n${code}\n})()`, context, filename), async: true }
+  }
+}
+
+/** The schema's message for code that does not compile, or undefined. */
+export function parseError(pluginName: string, code: string, allowAsync: boolean): string | undefined {
+  try {
+    compileBody(code, allowAsync)
+    return undefined
+  } catch (err) {
+    const e = err as { message?: unknown; stack?: unknown }
+    const message = typeof e.message === 'string' ? e.message : String(err)
+    // The first stack line of a SyntaxError is `<filename>:<line>`.
+    const line = typeof e.stack === 'string' ? /^function:(\d+)\n/.exec(e.stack)?.[1] : undefined
+    return `error parsing ${pluginName}: ${line ? `line ${line}: ` : ''}${message}`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time-bounded calls. vm's `timeout` applies to a script run: every call goes through one tiny
+// script whose global `run` is a host function calling the current thunk. The watchdog covers
+// everything that happens synchronously inside, whichever context the code belongs to.
+
+let thunk: (() => unknown) | null = null
+let timerContext: vm.Context | null = null
+let timerScript: vm.Script | null = null
+
+function timed<T>(fn: () => T, ms: number): T {
+  if (ms <= 0) return fn()
+  timerContext ??= vm.createContext({ run: () => (thunk as () => unknown)() }, { name: 'serverless timer' })
+  timerScript ??= new vm.Script('run()', { filename: 'serverless-timer' })
+  const saved = thunk
+  thunk = fn
+  try {
+    return timerScript.runInContext(timerContext, { timeout: ms, displayErrors: false }) as T
+  } finally {
+    thunk = saved
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `kong` the code sees: a thin per-call view of the request's kong that notices
+// `kong.response.exit/error` (so that the remaining functions of the phase are skipped) and, in
+// sandbox mode, shows the node configuration with secrets masked (as Kong's sandbox does). A
+// Proxy per call: cheap to make, and whatever the PDK offers passes through unchanged.
+
+let lastConfiguration: Readonly<Row> | null = null
+let lastMasked: Readonly<Row> | null = null
+
+function maskedConfiguration(conf: Readonly<Row>): Readonly<Row> {
+  if (conf !== lastConfiguration || lastMasked === null) {
+    const copy: Row = {}
+    for (const [name, value] of Object.entries(conf))
+      copy[name] = isSecret(name) && value !== null && value !== undefined ? SECRET_PLACEHOLDER : value
+    lastMasked = Object.freeze(copy)
+    lastConfiguration = conf
+  }
+  return lastMasked
+}
+
+/** The `kong` of one call: the request's kong, except `configuration` and `response`. */
+class CallView implements ProxyHandler<Kong> {
+  /** `kong.response.exit/error` was called during this call. */
+  exited = false
+  readonly kong: Kong
+  private response: KongResponse | null = null
+
+  constructor(
+    real: Kong,
+    private readonly configuration: Readonly<Row>,
+  ) {
+    this.kong = new Proxy(real, this)
+  }
+
+  get(target: Kong, prop: string | symbol): unknown {
+    if (prop === 'response') {
+      this.response ??= new Proxy(target.response, new ResponseView(this))
+      return this.response
+    }
+    if (prop === 'configuration') return this.configuration
+    return Reflect.get(target, prop, target)
+  }
+
+  /** The view's own `kong.response.exit/error` calls end the phase's remaining functions. */
+  noteExit(): void {
+    this.exited = true
+  }
+}
+
+class ResponseView implements ProxyHandler<KongResponse> {
+  constructor(private readonly call: CallView) {}
+
+  get(target: KongResponse, prop: string | symbol): unknown {
+    if (prop === 'exit') return this.exit(target)
+    if (prop === 'error') return this.error(target)
+    return Reflect.get(target, prop, target)
+  }
+
+  private exit(r: KongResponse): KongResponse['exit'] {
+    return (...args) => {
+      r.exit(...args)
+      this.call.noteExit()
+    }
+  }
+
+  private error(r: KongResponse): KongResponse['error'] {
+    return (...args) => {
+      r.error(...args)
+      this.call.noteExit()
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The context of one plugin instance.
+
+type Mode = 'sandbox' | 'on' | 'off'
+
+function listSetting(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String).filter((s) => s !== '')
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+  return []
+}
+
+/** Kong's `link`: copies `globalThis.a.b` into `target.a.b`; objects are linked, not shared. */
+function link(path: string, target: Record<string, unknown>): void {
+  const parts = path.split('.')
+  let src: unknown = globalThis
+  let dst = target
+  for (let i = 0; i < parts.length; i++) {
+    const name = parts[i]
+    if (src === null || src === undefined) return
+    const value: unknown = (src as Record<string, unknown>)[name]
+    if (value === undefined) return
+    if (i === parts.length - 1) {
+      dst[name] = value !== null && typeof value === 'object' ? Object.create(value) : value
+      return
+    }
+    const next = dst[name]
+    if (next === null || typeof next !== 'object') dst[name] = {}
+    dst = dst[name] as Record<string, unknown>
+    src = value
+  }
+}
+
+const LEVELS: readonly (readonly [string, 'debug' | 'info' | 'warn' | 'err'])[] = [
+  ['debug', 'debug'],
+  ['trace', 'debug'],
+  ['log', 'info'],
+  ['info', 'info'],
+  ['warn', 'warn'],
+  ['error', 'err'],
+]
+
+export class Sandbox {
+  readonly context: vm.Context
+  private mode: Mode | null = null
+  /** The request whose code ran last: where `console` writes. */
+  private current: Kong | null = null
+
+  constructor(name: string) {
+    const console: Record<string, (...args: unknown[]) => void> = {}
+    for (const [method, level] of LEVELS)
+      console[method] = (...args: unknown[]) => {
+        this.current?.log[level](format(...args))
+      }
+    this.context = vm.createContext({ console: Object.freeze(console) }, { name: `${name} functions` })
+  }
+
+  /** Resolves the node's `untrusted_lua` policy on first use and sets up the context for it. */
+  private setup(configuration: Readonly<Row>): Mode {
+    const setting = configuration.untrusted_lua
+    const mode: Mode = setting === 'on' || setting === 'off' ? setting : 'sandbox'
+    const globals = this.context as Record<string, unknown>
+    if (mode === 'on') {
+      // Like Kong's `on`: the gateway's globals are visible (the context's own built-ins win).
+      const own = new Set(vm.runInContext('Object.getOwnPropertyNames(globalThis)', this.context) as string[])
+      for (const name of Object.getOwnPropertyNames(globalThis))
+        if (!own.has(name) && !(name in globals))
+          globals[name] = (globalThis as Record<string, unknown>)[name]
+      globals.require = createRequire(import.meta.url)
+    } else if (mode === 'sandbox') {
+      for (const path of listSetting(configuration.untrusted_lua_sandbox_environment)) link(path, globals)
+      const requires = new Set(listSetting(configuration.untrusted_lua_sandbox_requires))
+      if (requires.size > 0) {
+        const real = createRequire(import.meta.url)
+        globals.require = (id: unknown) => {
+          if (typeof id !== 'string' || !requires.has(id))
+            throw new Error(`require '${String(id)}' not allowed within sandbox`)
+          return real(id)
+        }
+      }
+    }
+    this.mode = mode
+    return mode
+  }
+
+  /** The `kong` of this call (or an error when code is disabled on this node). */
+  enter(kong: Kong): CallView {
+    const mode = this.mode ?? this.setup(kong.configuration)
+    if (mode === 'off') throw new Error(OFF_MESSAGE)
+    this.current = kong
+    return new CallView(
+      kong,
+      mode === 'sandbox' ? maskedConfiguration(kong.configuration) : kong.configuration,
+    )
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One phase's functions.
+
+interface Entry {
+  fn: Fn
+  /** Not called yet: its first result decides whether it returned the function to cache. */
+  fresh: boolean
+}
+
+interface Pending {
+  index: number
+  promise: PromiseLike<unknown>
+  /** The entry was fresh when this promise was returned (it may resolve to the function to cache). */
+  fresh: boolean
+}
+
+/**
+ * The error a failing function causes, named after its config element. Stack frames of the
+ * function's own context are not visible from the gateway's (V8 hides frames of other contexts),
+ * and the gateway's frames say nothing useful: the message is the whole story.
+ */
+function failure(label: string, err: unknown): Error {
+  let text: string
+  if (err !== null && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+    const e = err as { name?: unknown; message: string }
+    text = `${typeof e.name === 'string' ? e.name : 'Error'}: ${e.message}`
+  } else text = `${typeof err === 'string' ? err : String(err)}`
+  const out = new Error(`${label}: ${text}`, { cause: err })
+  out.stack = `Error: ${out.message}`
+  return out
+}
+
+export class PhaseCode {
+  private readonly entries: Entry[]
+  private readonly stopOnExit: boolean
+  /** The entry running now (for error labels). */
+  private index = 0
+
+  constructor(
+    private readonly sandbox: Sandbox,
+    readonly phase: PhaseName,
+    codes: readonly string[],
+    private readonly timeoutMs = SYNC_TIMEOUT_MS,
+  ) {
+    const allowAsync = ASYNC_PHASES.has(phase)
+    this.stopOnExit = EXIT_PHASES.has(phase)
+    this.entries = codes.map((code, i) => ({
+      fn: compileBody(code, allowAsync, sandbox.context, this.label(i)).fn,
+      fresh: true,
+    }))
+  }
+
+  /** Runs the functions in order; a promise when one of them returned a promise. */
+  run(kong: Kong): undefined | Promise<void> {
+    const f = this.sandbox.enter(kong)
+    const pending = this.step(f, 0)
+    if (pending === null) return undefined
+    if (!ASYNC_PHASES.has(this.phase)) {
+      // A rejection nobody waits for must not surface as an unhandled one.
+      pending.promise.then(undefined, () => undefined)
+      throw new Error(`${this.label(pending.index)}: ${this.phase} functions must be synchronous`)
+    }
+    return this.settle(f, pending)
+  }
+
+  /** Runs entries from `from` under the timeout, up to the first promise (or an exit). */
+  private step(f: CallView, from: number): Pending | null {
+    this.index = from
+    try {
+      return timed(() => this.loop(f, from), this.timeoutMs)
+    } catch (err) {
+      throw failure(this.label(this.index), err)
+    }
+  }
+
+  private label(i: number): string {
+    return `config.${this.phase}[${i}]`
+  }
+
+  private loop(f: CallView, from: number): Pending | null {
+    const entries = this.entries
+    const kong = f.kong
+    for (let i = from; i < entries.length; i++) {
+      if (this.stopOnExit && f.exited) return null
+      this.index = i
+      const e = entries[i]
+      let r = e.fn(kong)
+      if (e.fresh) {
+        if (typeof r === 'function') {
+          // The code returned the function to run from now on (it may keep state in its closure).
+          e.fn = r as Fn
+          e.fresh = false
+          r = e.fn(kong)
+        } else if (!isThenable(r)) e.fresh = false
+      }
+      if (isThenable(r)) return { index: i, promise: r, fresh: e.fresh }
+    }
+    return null
+  }
+
+  private async settle(f: CallView, first: Pending): Promise<void> {
+    let p: Pending | null = first
+    while (p !== null) {
+      let value: unknown
+      try {
+        value = await p.promise
+      } catch (err) {
+        throw failure(this.label(p.index), err)
+      }
+      const e = this.entries[p.index]
+      let next = p.index + 1
+      if (p.fresh) {
+        if (typeof value === 'function') {
+          // An async body that resolved to the function to cache: run that one for this request.
+          if (e.fresh) {
+            e.fn = value as Fn
+            e.fresh = false
+          }
+          next = p.index
+        } else e.fresh = false
+      }
+      p = this.step(f, next)
+    }
+  }
+}
+
+/** The compiled functions of one plugin instance, per phase (null: no code for that phase). */
+export type CompiledPhases = Record<PhaseName, PhaseCode | null>
+
+export function compilePhases(
+  name: string,
+  config: Partial<Record<PhaseName, readonly string[] | null>>,
+  timeoutMs = SYNC_TIMEOUT_MS,
+): CompiledPhases {
+  let sandbox: Sandbox | null = null
+  const out = {} as CompiledPhases
+  for (const phase of PHASES) {
+    const codes = config[phase]
+    if (!codes || codes.length === 0) {
+      out[phase] = null
+      continue
+    }
+    sandbox ??= new Sandbox(name)
+    out[phase] = new PhaseCode(sandbox, phase, codes, timeoutMs)
+  }
+  return out
+}
