@@ -1,6 +1,7 @@
 // The plugin types loaded on this node (the `plugins` setting: `bundled`, `off`, or names).
 import type { SubschemaDefinition } from '../db/schema/record.js'
 import type { MigrationNamespace } from '../db/strategies/strategy.js'
+import acl from './acl/handler.js'
 import basicAuth from './basic-auth/handler.js'
 import botDetection from './bot-detection/handler.js'
 import correlationId from './correlation-id/handler.js'
@@ -29,6 +30,7 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   botDetection,
   preFunction,
   postFunction,
+  acl,
 ]
 
 export class PluginRegistry {

@@ -230,9 +230,20 @@ function addNestedEndpoints<C extends EntityContext>(
   const loadParent = (req: AdminRequest): Promise<Row | null> =>
     parent.selectByKey(entityKey(parent.schema, req.params[pParam]))
 
+  const nestedKey = child.schema.admin_api_nested_key
+  /** What `{c}` names: an id or endpoint key, or the parent's child with that `nestedKey` value (null: none). */
+  const childKey = async (req: AdminRequest, p: Row): Promise<EntityKey | null> => {
+    const segment = req.params[cParam]
+    if (!nestedKey || isUuid(segment)) return entityKey(child.schema, segment)
+    const row = await child.selectByCacheKey({ [field]: { id: p.id }, [nestedKey]: segment })
+    return row ? { id: String(row.id) } : null
+  }
+
   /** The child, only if it exists and belongs to the parent. */
   const loadChild = async (req: AdminRequest, p: Row): Promise<Row | null> => {
-    const c = await child.selectByKey(entityKey(child.schema, req.params[cParam]))
+    const key = await childKey(req, p)
+    if (key === null) return null
+    const c = await child.selectByKey(key)
     if (!c) return null
     return (c[field] as { id?: string } | null)?.id === p.id ? c : null
   }
@@ -270,16 +281,19 @@ function addNestedEndpoints<C extends EntityContext>(
     PUT: async (req): Promise<AdminResponse> => {
       const p = await loadParent(req)
       if (!p) return notFound()
-      const key = entityKey(child.schema, req.params[cParam])
+      const segment = req.params[cParam]
+      const key = (await childKey(req, p)) ?? { id: randomUUID() }
       const body = await inferFor(req, child, key)
       body[field] = { id: p.id }
+      if (nestedKey && !isUuid(segment) && body[nestedKey] === undefined) body[nestedKey] = segment
       const ttl = takeTtl(child.schema, body)
       return ok(await child.upsert(key, body, { ttl }))
     },
     PATCH: async (req) => {
       const p = await loadParent(req)
       if (!p) return notFound()
-      const key = entityKey(child.schema, req.params[cParam])
+      const key = await childKey(req, p)
+      if (key === null) return notFound()
       const body = await inferFor(req, child, key)
       if (body[field] === undefined) body[field] = { id: p.id }
       const c = await loadChild(req, p)

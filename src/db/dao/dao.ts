@@ -160,6 +160,15 @@ export class Dao<E extends Row = Row> {
     return 'id' in key ? this.select(key.id, ctx) : this.selectBy(key.field, key.value, ctx)
   }
 
+  /** Lookup by the composite `cache_key`, given the values of its fields. */
+  async selectByCacheKey(values: Row, ctx?: WriteContext): Promise<E | null> {
+    const ck = this.cacheKey(values)
+    if (ck === undefined) throw new Error(`${this.name} has no composite cache_key`)
+    const ops = this.ops(ctx)
+    const row = await ops.selectByField(this.table, 'cache_key', ck)
+    return row ? this.present(row, ops) : null
+  }
+
   private async rawByKey(key: EntityKey, ops: StoreOps): Promise<Row | null> {
     if ('id' in key) {
       if (!isUuid(key.id)) throw errors.invalidPrimaryKey({ id: 'expected a valid UUID' })

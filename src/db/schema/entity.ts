@@ -16,6 +16,11 @@ export interface EntityDefinition<F extends Fields = Fields> extends RecordDefin
   admin_api_name?: string
   /** Segment used when nested under a parent (`/consumers/{c}/key-auth`). */
   admin_api_nested_name?: string
+  /**
+   * Field that, with the parent, also addresses a nested entity: `/consumers/{c}/acls/{x}` takes
+   * `{x}` as the id or the `group` (the cache_key is `[parent, field]`); PUT creates it if absent.
+   */
+  admin_api_nested_key?: string
   /** False for entities without generated Admin API endpoints. */
   generate_admin_api?: boolean
   /** Entities that belong to the (single) workspace. */
