@@ -9,6 +9,7 @@ import cors from './cors/handler.js'
 import type { PluginDefinition, PluginEntity } from './definition.js'
 import hmacAuth from './hmac-auth/handler.js'
 import ipRestriction from './ip-restriction/handler.js'
+import jwt from './jwt/handler.js'
 import keyAuth from './key-auth/handler.js'
 import postFunction from './post-function/handler.js'
 import preFunction from './pre-function/handler.js'
@@ -31,6 +32,7 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   preFunction,
   postFunction,
   acl,
+  jwt,
 ]
 
 export class PluginRegistry {
