@@ -166,7 +166,12 @@ export class PdkResponse implements KongResponse {
     // The chunk is held back: nothing is sent until the whole body is known.
     s.chunk = null
     if (!s.eof) return null
-    return Buffer.concat(s.bodyParts)
+    // Kong: at the last chunk the whole body becomes the chunk (sent unless replaced) and the
+    // buffer is emptied, so a later plugin's call returns this body again, not twice.
+    const body = Buffer.concat(s.bodyParts)
+    s.bodyParts = null
+    s.chunk = body
+    return body
   }
 
   setRawBody(body: string | Buffer): void {

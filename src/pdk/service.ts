@@ -4,6 +4,7 @@ import { escapeUpstreamPath } from '../router/index.js'
 import { encodeArgs, encodeBody, mimeOf, parseArgs } from './body.js'
 import { addHeader, checkHeader, clearHeader, firstValue, headerTable, setHeader } from './headers.js'
 import { checkPhase, P } from './phase.js'
+import { readClientBody } from './request.js'
 import type { RequestState } from './state.js'
 import type {
   ExitHeaders,
@@ -161,6 +162,21 @@ export class PdkServiceRequest implements KongServiceRequest {
     this.s.upBody = encoded.data
     if (mime !== undefined || type === 'multipart/form-data' || current === null)
       setHeader(this.s.upHeaders, 'Content-Type', encoded.contentType)
+  }
+
+  getHeaders(max?: number): HeaderTable {
+    this.check('kong.service.request.get_headers')
+    return headerTable(this.s.upHeaders, max ?? 100)
+  }
+
+  getRawQuery(): string {
+    this.check('kong.service.request.get_raw_query')
+    return this.s.upQuery ?? ''
+  }
+
+  getRawBody(): Promise<Buffer> {
+    this.check('kong.service.request.get_raw_body')
+    return this.s.upBody !== undefined ? Promise.resolve(this.s.upBody) : readClientBody(this.s)
   }
 }
 

@@ -82,6 +82,16 @@ export interface KongServiceRequest {
   setHeaders(headers: ExitHeaders): void
   setRawBody(body: string | Buffer): void
   setBody(body: Row, mime?: string): void
+  /**
+   * Silverback addition: the upstream request as prepared so far, earlier plugins' changes
+   * included (in Kong, `kong.request.*` reads it; here `kong.request` is the request as received).
+   * Headers the gateway manages itself (Host, Content-Length, X-Forwarded-*...) are not listed.
+   */
+  getHeaders(max?: number): HeaderTable
+  /** Silverback addition: the upstream query string (without `?`) as prepared so far. */
+  getRawQuery(): string
+  /** Silverback addition: the upstream body as prepared so far (a plugin's, else the client's). */
+  getRawBody(): Promise<Buffer>
 }
 
 export interface KongServiceResponse {

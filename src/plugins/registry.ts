@@ -16,23 +16,27 @@ import preFunction from './pre-function/handler.js'
 import rateLimiting from './rate-limiting/handler.js'
 import requestSizeLimiting from './request-size-limiting/handler.js'
 import requestTermination from './request-termination/handler.js'
+import requestTransformer from './request-transformer/handler.js'
+import responseTransformer from './response-transformer/handler.js'
 
 /** Plugin types shipped with Silverback (the `bundled` value of the `plugins` setting). */
 export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   keyAuth,
-  basicAuth,
-  hmacAuth,
-  rateLimiting,
   cors,
   correlationId,
   requestSizeLimiting,
   requestTermination,
-  ipRestriction,
+  rateLimiting,
+  acl,
   botDetection,
+  ipRestriction,
+  basicAuth,
+  hmacAuth,
+  jwt,
   preFunction,
   postFunction,
-  acl,
-  jwt,
+  requestTransformer,
+  responseTransformer,
 ]
 
 export class PluginRegistry {
