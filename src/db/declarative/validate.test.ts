@@ -169,12 +169,12 @@ plugins:
 services:
 - host: s.test
   plugins:
-  - name: rate-limiting
-    config: { minute: 5 }
+  - name: zipkin
+    config: { sample_ratio: 1 }
 `
     assert.deepEqual(fields(yaml), {
       plugins: [{ name: NOT_ENABLED('request-tag') }],
-      services: [{ plugins: [{ name: NOT_ENABLED('rate-limiting') }] }],
+      services: [{ plugins: [{ name: NOT_ENABLED('zipkin') }] }],
     })
     // A node that has the plugin type accepts it.
     const config = load('_format_version: "3.0"\nplugins:\n- name: request-tag\n', consumerPluginModel)

@@ -33,6 +33,26 @@ const fieldMap = (fields: Json[]) => {
   return out
 }
 
+/** The bundled plugins of issue 4 (plugins.md §6), sorted. */
+const BUNDLED = [
+  'acl',
+  'basic-auth',
+  'bot-detection',
+  'correlation-id',
+  'cors',
+  'hmac-auth',
+  'ip-restriction',
+  'jwt',
+  'key-auth',
+  'post-function',
+  'pre-function',
+  'rate-limiting',
+  'request-size-limiting',
+  'request-termination',
+  'request-transformer',
+  'response-transformer',
+]
+
 describe('admin api: node information', () => {
   let gw: Gateway
   let api: Client
@@ -349,9 +369,9 @@ describe('admin api: node information', () => {
     })
 
     it('unknown plugin / vault names → 404 with the exact messages', async () => {
-      const plugin = await api.get('/schemas/plugins/rate-limiting')
+      const plugin = await api.get('/schemas/plugins/zipkin')
       assert.equal(plugin.status, 404)
-      assert.deepEqual(plugin.body, { message: "No plugin named 'rate-limiting'" })
+      assert.deepEqual(plugin.body, { message: "No plugin named 'zipkin'" })
       const vault = await api.get('/schemas/vaults/aws')
       assert.equal(vault.status, 404)
       assert.deepEqual(vault.body, { message: "No vault named 'aws'" })
@@ -449,8 +469,21 @@ describe('admin api: node information', () => {
       const res = await api.get('/plugins/enabled')
       assert.equal(res.status, 200)
       assert.deepEqual(Object.keys(res.body), ['enabled_plugins'])
-      assert.ok(Array.isArray(res.body.enabled_plugins))
-      assert.ok(res.body.enabled_plugins.includes('key-auth'))
+      assert.deepEqual([...res.body.enabled_plugins].sort(), BUNDLED)
+    })
+
+    it('GET /schemas/plugins/{name} answers the schema of every bundled plugin, config defaults included', async () => {
+      for (const name of BUNDLED) {
+        const res = await api.get(`/schemas/plugins/${name}`)
+        assert.equal(res.status, 200, name)
+        const fields = fieldMap(res.body.fields)
+        assert.equal(fields.config.type, 'record', name)
+      }
+      const rl = fieldMap(
+        fieldMap((await api.get('/schemas/plugins/rate-limiting')).body.fields).config.fields,
+      )
+      assert.equal(rl.error_message.default, 'API rate limit exceeded')
+      assert.deepEqual(rl.limit_by.one_of, ['consumer', 'credential', 'ip', 'service', 'header', 'path'])
     })
 
     it('GET /timers', async () => {

@@ -1,4 +1,4 @@
-// Plugins (key-auth is the only plugin type of this release): config defaults and validation,
+// Plugins through the Admin API (key-auth as the example type): config defaults and validation,
 // scopes, uniqueness of the scope, instance_name addressing, PATCH without name (JSON and form),
 // protocol compatibility with routes, and the /plugins/{p}/route|service|consumer endpoints.
 import assert from 'node:assert/strict'
@@ -127,10 +127,10 @@ describe('admin api: plugins', () => {
         message: 'schema violation (name: required field missing)',
         fields: { name: 'required field missing' },
       })
-      const unknown = await api.post('/plugins', { name: 'rate-limiting' })
+      const unknown = await api.post('/plugins', { name: 'zipkin' })
       assert.equal(unknown.status, 400)
       assert.deepEqual(unknown.body.fields, {
-        name: "plugin 'rate-limiting' not enabled; add it to the 'plugins' configuration property",
+        name: "plugin 'zipkin' not enabled; add it to the 'plugins' configuration property",
       })
     })
 

@@ -265,15 +265,30 @@ describe('cli: migrations on the embedded store', () => {
 
     const list = await runCli(['migrations', 'list'], env)
     assert.equal(list.code, 0)
-    // namespaces right-aligned, as Kong prints them
-    assert.match(list.stdout, /Executed migrations:\n {4}core: 000_base\nkey-auth: 000_base_key_auth\n/)
+    // core first, then the bundled plugins that own tables, names right-aligned as Kong prints them
+    const lines = list.stdout.trimEnd().split('\n')
+    assert.equal(lines[0], 'Executed migrations:')
+    assert.equal(lines[1].trim(), 'core: 000_base')
+    const width = lines[1].indexOf(':')
+    for (const line of lines.slice(1)) assert.equal(line.indexOf(':'), width, line)
+    for (const ns of ['key-auth: 000_base_key_auth', 'basic-auth: 000_base_basic_auth', 'acl: 000_base_acl'])
+      assert.ok(
+        lines.some((l) => l.trim() === ns),
+        ns,
+      )
 
     const status = await runCli(['migrations', 'status'], env)
     const state = JSON.parse(status.stdout) as { needs_bootstrap: boolean; executed_migrations: unknown }
     assert.equal(state.needs_bootstrap, false)
-    assert.deepEqual(state.executed_migrations, [
-      { namespace: 'core', migrations: ['000_base'] },
-      { namespace: 'key-auth', migrations: ['000_base_key_auth'] },
+    const executed = state.executed_migrations as { namespace: string; migrations: string[] }[]
+    assert.deepEqual(executed[0], { namespace: 'core', migrations: ['000_base'] })
+    assert.deepEqual(executed.map((e) => e.namespace).sort(), [
+      'acl',
+      'basic-auth',
+      'core',
+      'hmac-auth',
+      'jwt',
+      'key-auth',
     ])
 
     const up = await runCli(['migrations', 'up'], env)
