@@ -138,10 +138,16 @@ async function startNginx(body, cpu) {
   return { port, pid: c.pid }
 }
 
-async function startSilverback(upstream, routes, workers, cpu) {
+async function startSilverback(upstream, routes, workers, cpu, plugins = false) {
   const prefix = mkdtempSync(join(tmpdir(), 'bench-silverback-'))
   dirs.push(prefix)
-  execFileSync(process.execPath, [join(ROOT, 'bench/proxy/seed.mjs'), prefix, upstream, String(routes)])
+  execFileSync(process.execPath, [
+    join(ROOT, 'bench/proxy/seed.mjs'),
+    prefix,
+    upstream,
+    String(routes),
+    ...(plugins ? ['plugins'] : []),
+  ])
   const port = await freePort()
   const c = start(
     process.execPath,
@@ -193,8 +199,21 @@ function cpuTicks(pid) {
   return total
 }
 
+/** A wrk script sending each request with the next of the 100 consumers' API keys. */
+function keysScript() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'))
+  dirs.push(dir)
+  const file = join(dir, 'keys.lua')
+  writeFileSync(
+    file,
+    'local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(nil, nil, { ["apikey"] = "bench-key-" .. (n % 100) })\nend\n',
+  )
+  return file
+}
+
 function wrk(target, seconds) {
   const headerArgs = target.host ? ['-H', `Host: ${target.host}`] : []
+  if (target.script) headerArgs.push('-s', target.script)
   const before = cpuTicks(target.pid)
   const out = execFileSync(
     'taskset',
@@ -273,12 +292,21 @@ async function main() {
   const tenK = { host: `host${mid}.bench.test`, path: `/api/v${mid % 7}/res${mid}` }
   targets.push({ name: 'silverback-1w', ...(await startSilverback(upstream, 1, 1, 1)), path: '/' })
   targets.push({ name: 'silverback-auto', ...(await startSilverback(upstream, 1, 'auto')), path: '/' })
+  // key-auth + rate-limiting (local) on 1 route, requests spread over 100 consumers
+  const script = keysScript()
+  targets.push({
+    name: 'silverback-1w-auth-rl',
+    ...(await startSilverback(upstream, 1, 1, 1, true)),
+    path: '/',
+    script,
+    headers: { apikey: 'bench-key-1' },
+  })
   targets.push({ name: 'silverback-1w-10k', ...(await startSilverback(upstream, 10000, 1, 1)), ...tenK })
   targets.push({ name: 'silverback-auto-10k', ...(await startSilverback(upstream, 10000, 'auto')), ...tenK })
 
   const chosen = ONLY.length ? targets.filter((t) => ONLY.includes(t.name)) : targets
   for (const t of chosen) {
-    await waitOk(`http://127.0.0.1:${t.port}${t.path}`, t.host ? { host: t.host } : {})
+    await waitOk(`http://127.0.0.1:${t.port}${t.path}`, { ...(t.host ? { host: t.host } : {}), ...t.headers })
     log(`warm-up ${t.name}`)
     wrk(t, WARMUP)
   }
@@ -309,6 +337,7 @@ async function main() {
       'vs nginx',
       'vs node-minimal',
       'vs 1 route',
+      'vs no plugins',
       'non-2xx',
     ],
   ]
@@ -323,6 +352,7 @@ async function main() {
       ratio(t.name, 'nginx-proxy').toFixed(2),
       ratio(t.name, 'node-minimal').toFixed(2),
       t.name.endsWith('-10k') ? ratio(t.name, t.name.slice(0, -4)).toFixed(2) : '',
+      t.name === 'silverback-1w-auth-rl' ? ratio(t.name, 'silverback-1w').toFixed(2) : '',
       String(rs.reduce((s, r) => s + r.non2xx, 0)),
     ])
   }

@@ -62,3 +62,13 @@ export function credentialConsumer(kong: Kong, credential: Row): Promise<Row | n
   const id = (credential.consumer as { id?: string } | null)?.id
   return id ? kong.client.loadConsumer(id) : Promise.resolve(null)
 }
+
+/**
+ * The consumer of a credential if the cache holds the answer (null: it does not exist), or
+ * undefined when it would have to be loaded. Lets plugins authenticate without awaiting.
+ */
+export function cachedConsumer(kong: Kong, credential: Row): Row | null | undefined {
+  const id = (credential.consumer as { id?: string } | null)?.id
+  if (!id) return null
+  return kong.cache.probe<Row>(kong.cache.entityKey('consumers', 'id', id.toLowerCase()))
+}
