@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { CounterTable } from './counters.js'
+import { CounterTable, decodeOps, decodeResults, encodeOps, encodeResults, takeBatch } from './counters.js'
 
 describe('CounterTable', () => {
   it('takes while every counter is below its limit, atomically across counters', () => {
@@ -25,5 +25,28 @@ describe('CounterTable', () => {
     now = 20_000
     t.take({ keys: ['other'], limits: [5], ttls: [100] })
     assert.equal(t.size, 1)
+  })
+
+  it('encodes batches and results for IPC, and takes an encoded batch', () => {
+    const ops = [
+      {
+        keys: ['ratelimit:a:b:id 1:0:second', 'ratelimit:a:b:id 1:0:minute'],
+        limits: [2, 3.5],
+        ttls: [1, 60],
+      },
+      { keys: ['k'], limits: [1], ttls: [3600] },
+    ]
+    assert.deepEqual(decodeOps(encodeOps(ops)), ops)
+    assert.deepEqual(decodeOps(''), [])
+    const results = [
+      { allowed: true, usage: [0, 4] },
+      { allowed: false, usage: [7] },
+    ]
+    assert.deepEqual(decodeResults(encodeResults(results)), results)
+    const t = new CounterTable(() => 0)
+    assert.deepEqual(decodeResults(takeBatch(t, encodeOps([ops[1], ops[1]]))), [
+      { allowed: true, usage: [0] },
+      { allowed: false, usage: [1] },
+    ])
   })
 })

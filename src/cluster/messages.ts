@@ -2,7 +2,6 @@
 // store: they start from a full copy of the entities the proxy needs, then apply the change
 // batches the primary forwards, in version order. A gap in versions makes a worker ask for a
 // full copy again.
-import type { CounterOp, CounterResult } from './counters.js'
 
 export type Row = Record<string, unknown>
 
@@ -36,8 +35,8 @@ export type PrimaryMessage =
   | { type: 'lookup-result'; id: number; rows: Row[]; error?: string }
   /** Cache keys a committed write touched (consumers, credentials: entities not replicated). */
   | { type: 'invalidate'; keys: string[] }
-  /** Answer to a `counters` batch: one result per operation, in order, or an error. */
-  | { type: 'counters-result'; id: number; results: CounterResult[]; error?: string }
+  /** Answer to a `counters` batch: the encoded results (cluster/counters.ts), or an error. */
+  | { type: 'counters-result'; id: number; results: string; error?: string }
 
 export type WorkerMessage =
   /**
@@ -57,7 +56,7 @@ export type WorkerMessage =
    */
   | { type: 'lookup'; id: number; entity: string; field: string; value: string; all: boolean }
   /** Operations on the node-wide counters (kong.counters), answered by `counters-result`. */
-  | { type: 'counters'; id: number; ops: CounterOp[] }
+  | { type: 'counters'; id: number; ops: string }
 
 export interface WorkerStats {
   pid: number

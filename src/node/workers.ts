@@ -5,7 +5,7 @@
 
 import cluster, { type Worker } from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import type { CounterTable } from '../cluster/counters.js'
+import { type CounterTable, takeBatch } from '../cluster/counters.js'
 import type { PrimaryMessage, ReplicaEvent, Row, WorkerMessage, WorkerStats } from '../cluster/messages.js'
 import { isWorkerMessage } from '../cluster/messages.js'
 import type { Conf } from '../conf/index.js'
@@ -160,7 +160,7 @@ export class WorkerSupervisor {
         this.send(slot, {
           type: 'counters-result',
           id: m.id,
-          results: m.ops.map((op) => this.source.counters.take(op)),
+          results: takeBatch(this.source.counters, m.ops),
         })
         return
     }

@@ -2,7 +2,7 @@
 // of the event loop go to the primary as one `counters` message, answered by one
 // `counters-result`. Unanswered batches fail after a timeout (the plugin then decides, e.g.
 // rate-limiting's fault_tolerant), never hang a request.
-import type { CounterOp, CounterResult } from '../../cluster/counters.js'
+import { type CounterOp, type CounterResult, decodeResults, encodeOps } from '../../cluster/counters.js'
 import type { WorkerMessage } from '../../cluster/messages.js'
 import type { KongCounters } from '../../pdk/types.js'
 
@@ -50,15 +50,16 @@ export class IpcCounters implements KongCounters {
       for (const w of waiters) w.reject(new Error('node-wide counters did not answer in time'))
     }, TIMEOUT_MS)
     this.batches.set(id, { waiters, timer })
-    this.send({ type: 'counters', id, ops })
+    this.send({ type: 'counters', id, ops: encodeOps(ops) })
   }
 
   /** Handles a `counters-result` message. */
-  answer(id: number, results: CounterResult[], error?: string): void {
+  answer(id: number, encoded: string, error?: string): void {
     const batch = this.batches.get(id)
     if (!batch) return
     this.batches.delete(id)
     clearTimeout(batch.timer)
+    const results = error === undefined ? decodeResults(encoded) : []
     batch.waiters.forEach((w, i) => {
       const r = results[i]
       if (error !== undefined || r === undefined) w.reject(new Error(error ?? 'no counter result'))
