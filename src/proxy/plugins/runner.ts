@@ -231,7 +231,16 @@ export function runLog(s: RequestState, done: Done = noop, i = 0): void {
     const fn = inst.plugin.handler.log
     if (fn === undefined) continue
     const next = i + 1
-    if (invoke(s, inst, Phase.log, () => fn(inst.conf, kong), () => runLog(s, done, next))) return
+    if (
+      invoke(
+        s,
+        inst,
+        Phase.log,
+        () => fn(inst.conf, kong),
+        () => runLog(s, done, next),
+      )
+    )
+      return
   }
   finish(s, done)
 }
