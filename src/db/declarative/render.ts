@@ -1,33 +1,10 @@
 // Text renderings of declarative error trees: the compact Lua table literal that Kong puts in the
 // `message` of a code 14 error (Penlight's `pretty.write(t, "")`), and the indented form the CLI
 // prints (`in 'services':` / `- in entry 1 of 'services':`).
+import { LUA_KEYWORDS } from '../../util/lua.js'
 import { type ErrorTree, entriesOf } from './error-tree.js'
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
-const LUA_KEYWORDS = new Set([
-  'and',
-  'break',
-  'do',
-  'else',
-  'elseif',
-  'end',
-  'false',
-  'for',
-  'function',
-  'goto',
-  'if',
-  'in',
-  'local',
-  'nil',
-  'not',
-  'or',
-  'repeat',
-  'return',
-  'then',
-  'true',
-  'until',
-  'while',
-])
 
 /** A Lua string literal: long brackets for multi-line text, else a double-quoted `%q` string. */
 function luaString(s: string): string {

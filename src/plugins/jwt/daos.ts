@@ -3,23 +3,7 @@
 import { defineEntity } from '../../db/schema/entity.js'
 import { f } from '../../db/schema/field.js'
 import { typedefs } from '../../db/schema/typedefs.js'
-import { parsePublicKey } from './token.js'
-
-export const ALGORITHMS = [
-  'HS256',
-  'HS384',
-  'HS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'EdDSA',
-] as const
+import { ALGORITHMS, parsePublicKey } from './token.js'
 
 /** "invalid key" unless the value is a PEM key OpenSSL can load (a private key is accepted, as in Kong). */
 function validatePublicKey(pem: string): string | undefined {

@@ -4,8 +4,8 @@
 // in handler.ts with `jose`.
 import { createPublicKey, type KeyObject } from 'node:crypto'
 
-/** Algorithms a token may name (Kong's `alg_verify` table). */
-export const TOKEN_ALGORITHMS: ReadonlySet<string> = new Set([
+/** The algorithms of jwt_secrets, and those a token may name (Kong's `alg_verify` table). */
+export const ALGORITHMS = [
   'HS256',
   'HS384',
   'HS512',
@@ -19,7 +19,9 @@ export const TOKEN_ALGORITHMS: ReadonlySet<string> = new Set([
   'PS384',
   'PS512',
   'EdDSA',
-])
+] as const
+
+export const TOKEN_ALGORITHMS: ReadonlySet<string> = new Set(ALGORITHMS)
 
 // base64url alphabet: A-Z a-z 0-9 - _
 function isBase64UrlChar(c: number): boolean {

@@ -5,6 +5,7 @@
 // coerce to numbers in arithmetic, tables are 1-based...). Names resolve to the request tables
 // (`headers`, `query_params`, `uri_captures`, `shared`) and a few functions (`type`, `tostring`,
 // `tonumber`, `string.len/lower/upper/sub`); nothing can be assigned, defined or looped.
+import { LUA_KEYWORDS } from '../../util/lua.js'
 
 export class TemplateSyntaxError extends Error {}
 export class TemplateRuntimeError extends Error {}
@@ -298,30 +299,6 @@ interface Token {
   value?: LuaValue
 }
 
-const KEYWORDS = new Set([
-  'and',
-  'break',
-  'do',
-  'else',
-  'elseif',
-  'end',
-  'false',
-  'for',
-  'function',
-  'if',
-  'in',
-  'local',
-  'nil',
-  'not',
-  'or',
-  'repeat',
-  'return',
-  'then',
-  'true',
-  'until',
-  'while',
-])
-
 const OPS3 = ['...']
 const OPS2 = ['..', '==', '~=', '<=', '>=']
 const OPS1 = '+-*/%^#<>=(){}[];:,.'
@@ -456,7 +433,7 @@ class Lexer {
       const start = this.pos
       while (this.pos < s.length && NAME_CHAR.test(s[this.pos])) this.pos++
       const text = s.slice(start, this.pos)
-      return { type: KEYWORDS.has(text) ? 'keyword' : 'name', text }
+      return { type: LUA_KEYWORDS.has(text) ? 'keyword' : 'name', text }
     }
     if (/\d/.test(c) || (c === '.' && /\d/.test(s[this.pos + 1] ?? ''))) {
       const text = NUMBER_TOKEN.exec(s.slice(this.pos))![0]

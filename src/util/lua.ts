@@ -1,0 +1,26 @@
+// Lua's reserved words (LuaJIT, as Kong runs it, `goto` included): names that cannot be plain
+// identifiers in a Lua expression or table key.
+export const LUA_KEYWORDS: ReadonlySet<string> = new Set([
+  'and',
+  'break',
+  'do',
+  'else',
+  'elseif',
+  'end',
+  'false',
+  'for',
+  'function',
+  'goto',
+  'if',
+  'in',
+  'local',
+  'nil',
+  'not',
+  'or',
+  'repeat',
+  'return',
+  'then',
+  'true',
+  'until',
+  'while',
+])
