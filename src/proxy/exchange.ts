@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream'
 import { type Address, DnsError, type DnsResolver } from '../dns/resolver.js'
 import type { RequestState, TryRecord } from '../pdk/state.js'
 import { hasPhase, runBodyFilter, runHeaderFilter, runResponse } from './plugins/runner.js'
-import { type GatewayResponseContext, sendError, sendExit } from './respond.js'
+import { type GatewayResponseContext, sendError, sendExit, writeFailure } from './respond.js'
 import type { ProxySettings } from './settings.js'
 import type { ServiceData, TargetData, UpstreamData } from './snapshot.js'
 import { type ClientUpgrade, openTunnel } from './tunnel.js'
@@ -65,6 +65,8 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   tunnel: ClientUpgrade | null = null
   /** Plugins' body_filter runs on each chunk. */
   private filterBody = false
+  /** The response was replaced (header_filter failed): the upstream body is read and dropped. */
+  private discard = false
   /** Buffered proxying: the response body collected before anything is sent. */
   private parts: Buffer[] | null = null
   private target: UpstreamTarget = { key: '', host: '', port: 0 }
@@ -217,13 +219,21 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   }
 
   /** Runs header_filter on the response in `st`, then writes its head. */
-  private sendHead(st: RequestState, statusText?: string): void {
+  private sendHead(st: RequestState, statusText?: string): boolean {
     const upstreamStatus = st.status
+    const exit = st.exit
     runHeaderFilter(st)
+    if (st.exit !== exit) {
+      // a header_filter handler failed: Kong's 500 goes out instead, the upstream body is dropped
+      this.discard = true
+      writeFailure(this, st)
+      return false
+    }
     this.filterBody = hasPhase(st, 'bodyFilter')
     if (st.status === upstreamStatus && statusText !== undefined)
       this.res.writeHead(st.status, statusText, st.headers!)
     else this.res.writeHead(st.status, st.headers!)
+    return true
   }
 
   /** Buffered proxying: the whole upstream response is here; run the response phase, then send. */
@@ -236,7 +246,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
         sendExit(this, st)
         return
       }
-      this.sendHead(st)
+      if (!this.sendHead(st)) return
       let body: Buffer | null = st.upstreamBody
       if (this.filterBody) body = runBodyFilter(st, body, true)
       if (body !== null && body.length > 0) this.res.write(body)
@@ -297,7 +307,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.finished) return true
+    if (this.finished || this.discard) return true
     if (this.parts !== null) {
       this.parts.push(chunk)
       return true
@@ -319,6 +329,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   onEnd(trailers: string[]): void {
     if (this.finished) return
     this.finished = true
+    if (this.discard) return
     if (this.parts !== null) {
       this.sendBuffered(this.plugins!, trailers)
       return

@@ -3,7 +3,7 @@
 // plugins run on the request, the response passes through their header_filter and body_filter
 // phases before it is written, and their log phase runs after.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { RequestState } from '../pdk/state.js'
+import type { ExitResponse, RequestState } from '../pdk/state.js'
 import {
   CONTENT_TYPES,
   grpcMessage,
@@ -53,9 +53,15 @@ export function writeResponse(
   const { req, res } = ctx
   const st = ctx.plugins
   if (st !== null) {
+    const exit = st.exit
     st.status = status
     st.headers = headers
     runHeaderFilter(st)
+    if (st.exit !== exit) {
+      // a header_filter handler failed: Kong's 500 instead, without running the plugins again
+      writeFailure(ctx, st)
+      return
+    }
     status = st.status
     if (hasPhase(st, 'bodyFilter')) body = runBodyFilter(st, body, true)
   }
@@ -109,6 +115,19 @@ export function sendRedirect(ctx: GatewayResponseContext, status: number, locati
 /** Sends the response a plugin ended the request with (`kong.response.exit` / `error`). */
 export function sendExit(ctx: GatewayResponseContext, st: RequestState): void {
   const exit = st.exit!
+  writeResponse(ctx, exit.status, exitHeaders(ctx, exit), exit.body)
+}
+
+/** The 500 that replaces a response whose header_filter failed (the plugins do not run again). */
+export function writeFailure(ctx: GatewayResponseContext, st: RequestState): void {
+  const exit = st.exit!
+  ctx.res.writeHead(exit.status, exitHeaders(ctx, exit))
+  if (ctx.req.method === 'HEAD' || exit.body === null) ctx.res.end()
+  else ctx.res.end(exit.body)
+}
+
+/** The gateway's headers plus those of an exit response (the exit's win over Server and X-Kong-Request-Id). */
+function exitHeaders(ctx: GatewayResponseContext, exit: ExitResponse): string[] {
   const headers = baseHeaders(ctx, [])
   for (let i = 0; i < exit.headers.length; i += 2) {
     const lower = exit.headers[i].toLowerCase()
@@ -120,5 +139,5 @@ export function sendExit(ctx: GatewayResponseContext, st: RequestState): void {
     }
     headers.push(exit.headers[i], exit.headers[i + 1])
   }
-  writeResponse(ctx, exit.status, headers, exit.body)
+  return headers
 }

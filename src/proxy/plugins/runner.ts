@@ -22,8 +22,12 @@ export function handlerFailed(s: RequestState, err: unknown): void {
     `error running ${phaseName(s.phase)} handler: `,
     err instanceof Error ? (err.stack ?? err.message) : String(err),
   ])
+  // Until the response head is written, a failure replaces the response (plugins.md §3.4).
   if (
-    (s.phase === Phase.access || s.phase === Phase.rewrite || s.phase === Phase.response) &&
+    (s.phase === Phase.access ||
+      s.phase === Phase.rewrite ||
+      s.phase === Phase.response ||
+      s.phase === Phase.headerFilter) &&
     s.exit === null
   ) {
     s.exit = errorResponse(s, 500, 'An unexpected error occurred')

@@ -232,4 +232,32 @@ describe('PDK', () => {
     // the response itself was not affected
     assert.equal((await send(l.url)).status, 200)
   })
+
+  it("a header_filter failure replaces the response with Kong's 500; a body_filter failure is logged", async () => {
+    const r = await addRoute(gw, up.url)
+    await addPlugin(
+      gw,
+      { name: 'post-function', config: { header_filter: ['throw new Error("hf-boom")'] } },
+      `/routes/${r.routeId}`,
+    )
+    await until(async () => (await send(r.url)).status === 500)
+    const res = await send(r.url)
+    assert.equal(message(res), 'An unexpected error occurred')
+    assert.match(res.headers['content-type'] as string, /application\/json/)
+    await until(async () => gw.errorLog().includes('hf-boom'))
+    // the same worker keeps serving other routes, over the same keep-alive upstream pool
+    const ok = await addRoute(gw, up.url)
+    assert.equal(echoed(await send(ok.url)).method, 'GET')
+
+    const b = await addRoute(gw, up.url)
+    await addPlugin(
+      gw,
+      { name: 'post-function', config: { body_filter: ['throw new Error("bf-boom")'] } },
+      `/routes/${b.routeId}`,
+    )
+    await until(async () => {
+      const out = await send(b.url)
+      return out.status === 200 && gw.errorLog().includes('bf-boom')
+    })
+  })
 })
