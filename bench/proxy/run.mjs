@@ -290,10 +290,13 @@ async function main() {
 
   const mid = 5000
   const tenK = { host: `host${mid}.bench.test`, path: `/api/v${mid % 7}/res${mid}` }
-  targets.push({ name: 'silverback-1w', ...(await startSilverback(upstream, 1, 1, 1)), path: '/' })
+  const oneWorker = await startSilverback(upstream, 1, 1, 1)
+  targets.push({ name: 'silverback-1w', ...oneWorker, path: '/' })
   targets.push({ name: 'silverback-auto', ...(await startSilverback(upstream, 1, 'auto')), path: '/' })
   // key-auth + rate-limiting (local) on 1 route, requests spread over 100 consumers
   const script = keysScript()
+  // the same no-plugin gateway driven by the same client script: the fair baseline of the row below
+  targets.push({ name: 'silverback-1w-keys', ...oneWorker, path: '/', script })
   targets.push({
     name: 'silverback-1w-auth-rl',
     ...(await startSilverback(upstream, 1, 1, 1, true)),
@@ -352,7 +355,7 @@ async function main() {
       ratio(t.name, 'nginx-proxy').toFixed(2),
       ratio(t.name, 'node-minimal').toFixed(2),
       t.name.endsWith('-10k') ? ratio(t.name, t.name.slice(0, -4)).toFixed(2) : '',
-      t.name === 'silverback-1w-auth-rl' ? ratio(t.name, 'silverback-1w').toFixed(2) : '',
+      t.name === 'silverback-1w-auth-rl' ? ratio(t.name, 'silverback-1w-keys').toFixed(2) : '',
       String(rs.reduce((s, r) => s + r.non2xx, 0)),
     ])
   }

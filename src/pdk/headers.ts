@@ -73,15 +73,24 @@ export function addHeader(list: string[], name: string, value: string | number):
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const BAD_VALUE = /[\r\n\0]/
 
+/** Names already found valid: plugins set the same few names on every request. */
+const validNames = new Set<string>()
+
+function checkValue(name: string, v: unknown): void {
+  if (typeof v === 'number' || typeof v === 'boolean') return
+  if (typeof v !== 'string')
+    throw new TypeError(
+      `invalid header value for "${name}": got ${typeof v}, expected string, number or boolean`,
+    )
+  if (BAD_VALUE.test(v)) throw new TypeError(`invalid header value for "${name}"`)
+}
+
 export function checkHeader(name: unknown, value: unknown): void {
-  if (typeof name !== 'string' || !TOKEN.test(name))
-    throw new TypeError(`invalid header name: ${String(name)}`)
-  const values = Array.isArray(value) ? value : [value]
-  for (const v of values) {
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
-      throw new TypeError(
-        `invalid header value for "${name}": got ${typeof v}, expected string, number or boolean`,
-      )
-    if (BAD_VALUE.test(String(v))) throw new TypeError(`invalid header value for "${name}"`)
+  if (typeof name !== 'string') throw new TypeError(`invalid header name: ${String(name)}`)
+  if (!validNames.has(name)) {
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name: ${name}`)
+    if (validNames.size < 10_000) validNames.add(name)
   }
+  if (Array.isArray(value)) for (const v of value) checkValue(name, v)
+  else checkValue(name, value)
 }
