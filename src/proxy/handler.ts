@@ -157,6 +157,8 @@ export class ProxyHandler {
       client,
     )
     p.plugins = st
+    // Log handlers run after the response; without any, nothing needs to watch for its end.
+    if (p.snapshot.plugins?.logging !== true) return st
     const socket = p.req.socket
     const written = socket.bytesWritten
     p.res.once('close', () => {

@@ -56,7 +56,10 @@ const HTTP = ['http', 'https', 'grpc', 'grpcs']
 
 export class PluginIndex {
   private readonly types: TypeInstances[]
-  private readonly chains = new Map<string, Chain | null>()
+  /** Chains by route id, then service id ('' for none): no key is built per request. */
+  private readonly chains = new Map<string, Map<string, Chain | null>>()
+  /** Whether any instance has a log handler (otherwise requests need no log bookkeeping). */
+  readonly logging: boolean
   /** Global instances of types with a rewrite handler, in order (null: none). */
   readonly rewrite: readonly PluginInstance[] | null
   /** Global instances, in order: what runs for requests that matched no route. */
@@ -107,6 +110,7 @@ export class PluginIndex {
       add(t, instance)
     }
     this.types = [...byType.values()].sort((a, b) => byOrder(a.plugin, b.plugin))
+    this.logging = this.types.some((t) => t.plugin.handler.log !== undefined)
     const rewrite = this.types.flatMap((t) => (t.global && t.plugin.handler.rewrite ? [t.global] : []))
     this.rewrite = rewrite.length > 0 ? rewrite : null
     const global = this.types.flatMap((t): ChainEntry[] =>
@@ -121,11 +125,16 @@ export class PluginIndex {
 
   /** The chain for requests on a route (memoized per route). */
   chainFor(routeId: string, serviceId: string | null): Chain | null {
-    const key = serviceId === null ? routeId : `${routeId}|${serviceId}`
-    let chain = this.chains.get(key)
+    let byService = this.chains.get(routeId)
+    if (byService === undefined) {
+      byService = new Map()
+      this.chains.set(routeId, byService)
+    }
+    const key = serviceId ?? ''
+    let chain = byService.get(key)
     if (chain === undefined) {
       chain = this.build(routeId, serviceId)
-      this.chains.set(key, chain)
+      byService.set(key, chain)
     }
     return chain
   }
