@@ -8,6 +8,7 @@ import { buildAdminRouter, YAML_PATHS } from '../admin/index.js'
 import { createAdminHandler } from '../admin/server.js'
 import { CounterTable } from '../cluster/counters.js'
 import { PROXY_ENTITIES, type ReplicaEvent, type Row } from '../cluster/messages.js'
+import { setNodeConf } from '../conf/current.js'
 import { type Conf, parseSize } from '../conf/index.js'
 import type { ChangeBatch, DB } from '../db/dao/db.js'
 import { createDB, createStrategy, migrationNamespaces } from '../db/index.js'
@@ -58,6 +59,7 @@ export class GatewayNode {
 
   private constructor(conf: Conf, log: Logger, strategy: Strategy, db: DB, plugins: PluginRegistry) {
     this.conf = conf
+    setNodeConf(conf)
     this.log = log
     this.strategy = strategy
     this.db = db
@@ -293,6 +295,7 @@ export class GatewayNode {
   async reload(conf: Conf): Promise<void> {
     const previous = this.conf
     this.conf = conf
+    setNodeConf(conf)
     this.log.level = conf.log_level as LogLevel
     if (this.workers) {
       if (conf.proxy_listeners.length === 0) {
@@ -311,6 +314,7 @@ export class GatewayNode {
       await this.listen()
     } catch (err) {
       this.conf = previous
+      setNodeConf(previous)
       throw err
     }
     this.log.notice('configuration reloaded')

@@ -446,3 +446,28 @@ describe('pre-function / post-function', () => {
     })
   })
 })
+
+describe('pre-function / post-function with untrusted_lua = off', () => {
+  let gw: Gateway
+  before(async () => {
+    gw = await startGateway({ proxy: true, env: { UNTRUSTED_LUA: 'off' } })
+  })
+  after(async () => {
+    await gw.stop()
+  })
+
+  it('the Admin API refuses code, as Kong does', async () => {
+    for (const name of PLUGINS) {
+      const res = await refused(gw, '/plugins', { name, config: { access: ['kong.log.info("x")'] } })
+      assert.equal(res.status, 400)
+      assert.equal(res.body.name, 'schema violation')
+      assert.deepEqual(res.body.fields, {
+        config: {
+          access: [
+            "Error parsing function: loading of untrusted Lua code disabled because 'untrusted_lua' config option is set to 'off'",
+          ],
+        },
+      })
+    }
+  })
+})
