@@ -1,5 +1,6 @@
 // kong.log (plugins.md §4.8): log lines namespaced by plugin, and the standard log entry
 // (`serialize`) that logging plugins send.
+import { inspect as utilInspect } from 'node:util'
 import type { LogLevel } from '../log/logger.js'
 import { headerTable } from './headers.js'
 import { checkPhase, P } from './phase.js'
@@ -130,6 +131,9 @@ function requestSize(s: RequestState): number {
   return n + (Number.isFinite(cl) ? cl : (s.clientBody?.length ?? 0))
 }
 
+const deprecationsSeen = new Set<string>()
+let inspectEnabled = true
+
 export class PdkLog implements KongLog {
   constructor(private readonly s: RequestState) {}
 
@@ -157,6 +161,37 @@ export class PdkLog implements KongLog {
   emerg(...args: unknown[]): void {
     pluginLog(this.s, 'emerg', args)
   }
+
+  /**
+   * Logs a deprecation warning (`kong.log.deprecation`), once per message and node process;
+   * `after`/`removal` name the versions, as in Kong's message.
+   */
+  deprecation(message: string, opts: { after?: string; removal?: string } = {}): void {
+    if (deprecationsSeen.has(message)) return
+    if (deprecationsSeen.size < 1000) deprecationsSeen.add(message)
+    let text = message
+    if (opts.after && opts.removal)
+      text += ` (deprecated after ${opts.after}, scheduled for removal in ${opts.removal})`
+    else if (opts.after) text += ` (deprecated after ${opts.after})`
+    else if (opts.removal) text += ` (scheduled for removal in ${opts.removal})`
+    pluginLog(this.s, 'warn', [text])
+  }
+
+  /** Pretty-prints its arguments at debug level (`kong.log.inspect`), unless turned off. */
+  readonly inspect: KongLog['inspect'] = Object.assign(
+    (...args: unknown[]): void => {
+      if (!inspectEnabled) return
+      pluginLog(this.s, 'debug', [args.map((a) => utilInspect(a, { depth: 6 })).join(' ')])
+    },
+    {
+      on: (): void => {
+        inspectEnabled = true
+      },
+      off: (): void => {
+        inspectEnabled = false
+      },
+    },
+  )
 
   setSerializeValue(key: string, value: unknown, opts?: { mode?: 'set' | 'add' | 'replace' }): void {
     if (typeof key !== 'string') throw new TypeError('key must be a string')

@@ -141,6 +141,10 @@ export interface KongLog {
   crit(...args: unknown[]): void
   alert(...args: unknown[]): void
   emerg(...args: unknown[]): void
+  /** A deprecation warning, logged once per message (`kong.log.deprecation`). */
+  deprecation(message: string, opts?: { after?: string; removal?: string }): void
+  /** Pretty-prints values at debug level (`kong.log.inspect`); `.on()` / `.off()` toggle it. */
+  readonly inspect: ((...args: unknown[]) => void) & { on(): void; off(): void }
   /** Adds/overrides a field of the log entry; dots address nested fields (`\.` escapes a dot). */
   setSerializeValue(key: string, value: unknown, opts?: { mode?: 'set' | 'add' | 'replace' }): void
   /** The standard log entry (plugins.md §4.8). */

@@ -260,4 +260,21 @@ describe('PDK', () => {
       return out.status === 200 && gw.errorLog().includes('bf-boom')
     })
   })
+
+  it('kong.log.deprecation warns once per message; kong.log.inspect can be switched off and on', async () => {
+    const r = await withCode(
+      {},
+      {
+        access: [
+          'kong.log.deprecation("pdk-old-option is deprecated", { after: "3.0", removal: "4.0" })',
+          'kong.log.inspect.off(); kong.log.inspect({ a: 1 }); kong.log.inspect.on()',
+        ],
+      },
+    )
+    for (let i = 0; i < 3; i++) assert.equal((await send(r.url)).status, 200)
+    const line =
+      '[post-function] pdk-old-option is deprecated (deprecated after 3.0, scheduled for removal in 4.0)'
+    await until(async () => gw.errorLog().includes(line))
+    assert.equal(gw.errorLog().split(line).length - 1, 1)
+  })
 })
