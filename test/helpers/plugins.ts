@@ -44,6 +44,23 @@ export async function addPlugin(
   return admin(gw, 'POST', `${on}/plugins`, body)
 }
 
+/**
+ * A fresh route with the plugin `name` on it, once the proxy answers it with `status` (the
+ * configuration has reached the workers).
+ */
+export async function routeWithPlugin(
+  gw: Gateway,
+  upstreamUrl: string,
+  name: string,
+  config: Record<string, unknown> = {},
+  status = 401,
+): Promise<TestRoute> {
+  const r = await addRoute(gw, upstreamUrl)
+  await addPlugin(gw, { name, config }, `/routes/${r.routeId}`)
+  await untilProxy(r.url, status)
+  return r
+}
+
 /** POST that is expected to fail: returns status and body. */
 export async function refused(
   gw: Gateway,

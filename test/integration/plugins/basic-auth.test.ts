@@ -11,6 +11,7 @@ import {
   echoed,
   message,
   refused,
+  routeWithPlugin,
   type TestRoute,
   untilProxy,
 } from '../../helpers/plugins.js'
@@ -35,12 +36,8 @@ describe('basic-auth', () => {
     await up.close()
   })
 
-  async function protectedRoute(config: Record<string, unknown> = {}, status = 401): Promise<TestRoute> {
-    const r = await addRoute(gw, up.url)
-    await addPlugin(gw, { name: 'basic-auth', config }, `/routes/${r.routeId}`)
-    await untilProxy(r.url, status)
-    return r
-  }
+  const protectedRoute = (config: Record<string, unknown> = {}, status = 401): Promise<TestRoute> =>
+    routeWithPlugin(gw, up.url, 'basic-auth', config, status)
 
   describe('credentials', () => {
     it('POST /consumers/{c}/basic-auth stores and returns the SHA-1 of password .. consumer_id', async () => {

@@ -13,6 +13,7 @@ import {
   echoed,
   message,
   refused,
+  routeWithPlugin,
   type TestRoute,
   untilProxy,
 } from '../../helpers/plugins.js'
@@ -97,12 +98,8 @@ describe('hmac-auth', () => {
     await up.close()
   })
 
-  async function protectedRoute(config: Record<string, unknown> = {}, status = 401): Promise<TestRoute> {
-    const r = await addRoute(gw, up.url)
-    await addPlugin(gw, { name: 'hmac-auth', config }, `/routes/${r.routeId}`)
-    await untilProxy(r.url, status)
-    return r
-  }
+  const protectedRoute = (config: Record<string, unknown> = {}, status = 401): Promise<TestRoute> =>
+    routeWithPlugin(gw, up.url, 'hmac-auth', config, status)
 
   function refusedWith(res: ProxyResponse, msg: string, challenge = 'hmac'): void {
     assert.equal(res.status, 401, res.body)

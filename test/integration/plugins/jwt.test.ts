@@ -16,6 +16,7 @@ import {
   json,
   message,
   refused,
+  routeWithPlugin,
   type TestRoute,
   untilProxy,
 } from '../../helpers/plugins.js'
@@ -93,12 +94,8 @@ describe('jwt', () => {
     await up.close()
   })
 
-  async function protectedRoute(config: Record<string, unknown> = {}, status = 401): Promise<TestRoute> {
-    const r = await addRoute(gw, up.url)
-    await addPlugin(gw, { name: 'jwt', config }, `/routes/${r.routeId}`)
-    await untilProxy(r.url, status)
-    return r
-  }
+  const protectedRoute = (config: Record<string, unknown> = {}, status = 401): Promise<TestRoute> =>
+    routeWithPlugin(gw, up.url, 'jwt', config, status)
 
   describe('credentials (jwt_secrets)', () => {
     it('POST /consumers/{c}/jwt generates key and secret; defaults of entities.md §16.4', async () => {

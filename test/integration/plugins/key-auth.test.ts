@@ -9,6 +9,7 @@ import {
   echoed,
   message,
   refused,
+  routeWithPlugin,
   type TestRoute,
   untilProxy,
 } from '../../helpers/plugins.js'
@@ -29,12 +30,8 @@ describe('key-auth', () => {
     await up.close()
   })
 
-  async function protectedRoute(config: Record<string, unknown> = {}, status = 401): Promise<TestRoute> {
-    const r = await addRoute(gw, up.url)
-    await addPlugin(gw, { name: 'key-auth', config }, `/routes/${r.routeId}`)
-    await untilProxy(r.url, status)
-    return r
-  }
+  const protectedRoute = (config: Record<string, unknown> = {}, status = 401): Promise<TestRoute> =>
+    routeWithPlugin(gw, up.url, 'key-auth', config, status)
 
   describe('credentials', () => {
     it('POST /consumers/{c}/key-auth generates a key or takes the given one; 409 on a duplicate', async () => {
