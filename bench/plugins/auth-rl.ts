@@ -1,11 +1,12 @@
 // The worker-side cost of key-auth + rate-limiting per request, without sockets: the real
 // handlers, PDK, runner and plugin index, a request state built as the proxy builds it, the
-// credential and consumer already cached, and node-wide counters answered in-process (the IPC
-// to the primary is left out). Phases: access, then header_filter on a 200 response.
+// credential and consumer already cached, and the worker's node-wide counters (leases) talking to
+// a primary in the same process (the IPC is left out: with leases it is rare). Phases: access,
+// then header_filter on a 200 response.
 //
 //   node --expose-gc --import tsx bench/plugins/auth-rl.ts
 import { performance } from 'node:perf_hooks'
-import { CounterTable } from '../../src/cluster/counters.js'
+import { CounterTable, encodeKeys, NodeCounters } from '../../src/cluster/counters.js'
 import type { Row } from '../../src/cluster/messages.js'
 import { loadConf } from '../../src/conf/load.js'
 import { Logger } from '../../src/log/logger.js'
@@ -14,6 +15,7 @@ import type { LoadedPlugin } from '../../src/pdk/instance.js'
 import { type PdkEnv, RequestState } from '../../src/pdk/state.js'
 import { PluginRegistry } from '../../src/plugins/registry.js'
 import { unavailablePlugin } from '../../src/proxy/plugins/catalog.js'
+import { LeasedCounters } from '../../src/proxy/plugins/counters.js'
 import { PluginIndex } from '../../src/proxy/plugins/index.js'
 import { runAccess, runHeaderFilter } from '../../src/proxy/plugins/runner.js'
 import { scanHeaders } from '../../src/proxy/request-head.js'
@@ -50,11 +52,23 @@ const cache = new EntityCache({
 })
 await cache.select('keyauth_credentials', 'key', 'bench-key')
 await cache.select('consumers', 'id', consumer.id)
-const table = new CounterTable()
+const primary = new NodeCounters(
+  new CounterTable(),
+  (_w, id, keys) => {
+    setImmediate(() => counters.reclaim(id, encodeKeys(keys)))
+    return true
+  },
+  () => 1,
+)
+const counters: LeasedCounters = new LeasedCounters((m) => {
+  if (m.type === 'counters')
+    setImmediate(() => primary.batch(0, m.ops, (r) => setImmediate(() => counters.answer(m.id, r))))
+  else if (m.type === 'counters-released') setImmediate(() => primary.released(m.id, m.ops))
+})
 const env: PdkEnv = {
   log: new Logger({ level: 'warn', file: null }),
   cache,
-  counters: { take: (keys, limits, ttls) => Promise.resolve(table.take({ keys, limits, ttls })) },
+  counters,
   nodeId: 'bench',
   hostname: 'bench',
   configuration: conf,

@@ -37,6 +37,8 @@ export type PrimaryMessage =
   | { type: 'invalidate'; keys: string[] }
   /** Answer to a `counters` batch: the encoded results (cluster/counters.ts), or an error. */
   | { type: 'counters-result'; id: number; results: string; error?: string }
+  /** Give back the unspent units of these counters now (`keys`: encoded opKeys). */
+  | { type: 'counters-reclaim'; id: number; keys: string }
 
 export type WorkerMessage =
   /**
@@ -57,6 +59,8 @@ export type WorkerMessage =
   | { type: 'lookup'; id: number; entity: string; field: string; value: string; all: boolean }
   /** Operations on the node-wide counters (kong.counters), answered by `counters-result`. */
   | { type: 'counters'; id: number; ops: string }
+  /** Answer to `counters-reclaim`: the units given back (encoded release records). */
+  | { type: 'counters-released'; id: number; ops: string }
 
 export interface WorkerStats {
   pid: number

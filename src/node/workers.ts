@@ -5,7 +5,7 @@
 
 import cluster, { type Worker } from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import { type CounterTable, takeBatch } from '../cluster/counters.js'
+import { type CounterTable, encodeKeys, NodeCounters } from '../cluster/counters.js'
 import type { PrimaryMessage, ReplicaEvent, Row, WorkerMessage, WorkerStats } from '../cluster/messages.js'
 import { isWorkerMessage } from '../cluster/messages.js'
 import type { Conf } from '../conf/index.js'
@@ -55,6 +55,7 @@ export class WorkerSupervisor {
   private nextId = 0
   private stopping = false
   private conf: Conf
+  private readonly counters: NodeCounters
 
   constructor(
     conf: Conf,
@@ -63,6 +64,20 @@ export class WorkerSupervisor {
     private readonly certs: () => { cert: string[]; key: string[] },
   ) {
     this.conf = conf
+    this.counters = new NodeCounters(
+      source.counters,
+      (worker, id, keys) => {
+        const slot = this.slots.get(worker)
+        if (slot === undefined || !slot.worker.isConnected()) return false
+        this.send(slot, { type: 'counters-reclaim', id, keys: encodeKeys(keys) })
+        return true
+      },
+      () => {
+        let n = 0
+        for (const slot of this.slots.values()) if (!slot.leaving) n++
+        return n
+      },
+    )
     // Workers accept connections themselves (the kernel spreads them), instead of the primary
     // accepting and handing each one over (SCHED_RR): measured faster, see docs/performance.md.
     if (process.env.SILVERBACK_CLUSTER_SCHED === 'rr') cluster.schedulingPolicy = cluster.SCHED_RR
@@ -157,11 +172,12 @@ export class WorkerSupervisor {
         )
         return
       case 'counters':
-        this.send(slot, {
-          type: 'counters-result',
-          id: m.id,
-          results: takeBatch(this.source.counters, m.ops),
-        })
+        this.counters.batch(slot.id, m.ops, (results) =>
+          this.send(slot, { type: 'counters-result', id: m.id, results }),
+        )
+        return
+      case 'counters-released':
+        this.counters.released(m.id, m.ops)
         return
     }
     for (const w of [...this.waiters]) w({ ...m, slot })
@@ -169,6 +185,7 @@ export class WorkerSupervisor {
 
   private onExit(slot: Slot, code: number | null, signal: string | null): void {
     this.slots.delete(slot.id)
+    this.counters.forget(slot.id)
     for (const w of [...this.exitWaiters]) w(slot)
     if (slot.leaving || this.stopping) return
     this.log.error(

@@ -49,7 +49,10 @@ export function headerTable(list: readonly string[], max = 100): HeaderTable {
 export function clearHeader(list: string[], name: string): void {
   const n = name.toLowerCase()
   let w = 0
-  for (let r = 0; r < list.length; r += 2) {
+  // (the usual case, nothing to remove, writes nothing)
+  while (w < list.length && !same(list[w], n)) w += 2
+  if (w >= list.length) return
+  for (let r = w + 2; r < list.length; r += 2) {
     if (same(list[r], n)) continue
     list[w] = list[r]
     list[w + 1] = list[r + 1]

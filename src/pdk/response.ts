@@ -139,13 +139,13 @@ export class PdkResponse implements KongResponse {
 
   setHeader(name: string, value: string | number | readonly string[]): void {
     checkHeader(name, value)
-    if (name.toLowerCase() === 'transfer-encoding') return
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return
     if (!this.pending('kong.response.set_header', 'set', name, value)) setHeader(this.s.headers!, name, value)
   }
 
   addHeader(name: string, value: string | number): void {
     checkHeader(name, value)
-    if (name.toLowerCase() === 'transfer-encoding') return
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return
     if (!this.pending('kong.response.add_header', 'add', name, value)) addHeader(this.s.headers!, name, value)
   }
 

@@ -27,6 +27,8 @@ const GATEWAY_HEADERS = new Set([
   'via',
   'x-kong-request-id',
 ])
+/** Lengths of `host` and the gateway headers: most names are neither, told without lower-casing. */
+const WATCHED_LENGTHS = new Set([4, ...[...GATEWAY_HEADERS].map((h) => h.length)])
 
 const METHODS = new Set([
   'GET',
@@ -107,6 +109,7 @@ export class PdkServiceRequest implements KongServiceRequest {
   }
 
   private touch(name: string): boolean {
+    if (!WATCHED_LENGTHS.has(name.length)) return false
     const lower = name.toLowerCase()
     if (lower === 'host') return true
     if (GATEWAY_HEADERS.has(lower)) {

@@ -188,9 +188,21 @@ export interface KongCounters {
   /**
    * Atomically, node-wide: when every counter is below its limit, adds 1 to each and answers
    * `allowed` with the usages before the increment; otherwise changes nothing and answers the
-   * current usages. A counter lives `ttls[i]` seconds from its creation.
+   * current usages. A counter lives `ttls[i]` seconds from its creation. Answers synchronously
+   * when the worker holds a lease on these counters (units granted ahead of need, see
+   * docs/architecture.md), with a promise otherwise: `await` works for both.
    */
-  take(keys: string[], limits: number[], ttls: number[]): Promise<{ allowed: boolean; usage: number[] }>
+  take(
+    keys: readonly string[],
+    limits: readonly number[],
+    ttls: readonly number[],
+  ): CounterAnswer | Promise<CounterAnswer>
+}
+
+export interface CounterAnswer {
+  allowed: boolean
+  /** The usage of each counter before this take (from a lease: as the worker last knew it). */
+  usage: number[]
 }
 
 export interface KongNginx {

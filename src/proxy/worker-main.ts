@@ -37,7 +37,12 @@ process.on('message', (m: Init | PrimaryMessage) => {
   const w = worker
   if (!w) return
   // Cache traffic is answered at once: a lookup must not wait behind a snapshot rebuild.
-  if (m.type === 'lookup-result' || m.type === 'invalidate' || m.type === 'counters-result') {
+  if (
+    m.type === 'lookup-result' ||
+    m.type === 'invalidate' ||
+    m.type === 'counters-result' ||
+    m.type === 'counters-reclaim'
+  ) {
     void w.onMessage(m)
     return
   }

@@ -20,7 +20,7 @@ import { PluginRegistry } from '../plugins/registry.js'
 import { socketState } from './connection.js'
 import { type ListenerInfo, ProxyHandler } from './handler.js'
 import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
-import { IpcCounters } from './plugins/counters.js'
+import { LeasedCounters } from './plugins/counters.js'
 import { IpcLookup } from './plugins/lookup.js'
 import { Replica } from './replica.js'
 import { type ProxySettings, proxySettings } from './settings.js'
@@ -78,7 +78,7 @@ export class ProxyWorker {
   private certContexts = new Map<string, SecureContext>()
   private defaultContext: SecureContext | null = null
   private readonly lookup: IpcLookup
-  private readonly counters: IpcCounters
+  private readonly counters: LeasedCounters
   readonly cache: EntityCache
   private readonly pdk: PdkEnv
   private readonly catalog: PluginCatalog
@@ -94,7 +94,7 @@ export class ProxyWorker {
     this.settings = proxySettings(conf)
     this.lookup = new IpcLookup(send)
     this.cache = new EntityCache(this.lookup)
-    this.counters = new IpcCounters(send)
+    this.counters = new LeasedCounters(send)
     this.pdk = {
       log,
       cache: this.cache,
@@ -157,6 +157,9 @@ export class ProxyWorker {
         break
       case 'counters-result':
         this.counters.answer(m.id, m.results, m.error)
+        break
+      case 'counters-reclaim':
+        this.counters.reclaim(m.id, m.keys)
         break
     }
   }

@@ -2,11 +2,11 @@
 // primary process (kong.counters) for the `local` policy, so the limits hold across all workers
 // of the node. Each check-and-count is one atomic operation: a rejected request is not counted,
 // and concurrent requests can never overshoot a limit.
-import type { ExitHeaders, Kong } from '../../pdk/types.js'
+import type { CounterAnswer, ExitHeaders, Kong } from '../../pdk/types.js'
 import { KONG_COMPAT_VERSION } from '../../version.js'
 import { type ConfigOf, definePlugin } from '../definition.js'
 import schema, { PERIODS, type Period } from './schema.js'
-import { EXPIRATION, resetSeconds, windowStarts } from './windows.js'
+import { EXPIRATION, resetSeconds, type WindowStarts, windowStarts } from './windows.js'
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000'
 
@@ -34,6 +34,29 @@ interface Conf {
   errorMessage: string
   /** `<route_id>:<service_id>` of the instance's scope. */
   scope: string
+  /** The counter keys of each identifier during the second `at` (see keysFor). */
+  keys: { at: number; byId: Map<string, readonly string[]> }
+}
+
+/**
+ * The counter keys of `id` now. Made once per identifier and second, not per request: the same
+ * string objects come back, whose hashes the counters' maps have already computed (hashing a
+ * fresh ~80-character key costs more than the rest of the lookup on a small machine).
+ */
+function keysFor(conf: Conf, id: string, now: number, starts: WindowStarts): readonly string[] {
+  const cache = conf.keys
+  if (cache.at !== now) {
+    cache.at = now
+    cache.byId.clear()
+  }
+  let keys = cache.byId.get(id)
+  if (keys === undefined) {
+    keys = Object.freeze(
+      conf.limits.map((l) => `ratelimit:${conf.scope}:${id}:${starts[l.period]}:${l.period}`),
+    )
+    if (cache.byId.size < 10_000) cache.byId.set(id, keys)
+  }
+  return keys
 }
 
 function identifier(conf: Conf, kong: Kong): string {
@@ -60,21 +83,33 @@ function identifier(conf: Conf, kong: Kong): string {
   return typeof id === 'string' && id !== '' ? id : kong.client.getForwardedIp()
 }
 
-async function access(conf: Conf, kong: Kong): Promise<void> {
+function access(conf: Conf, kong: Kong): void | Promise<void> {
   const now = Math.floor(Date.now() / 1000) * 1000
   const starts = windowStarts(now)
   const id = identifier(conf, kong)
-  const keys = conf.limits.map((l) => `ratelimit:${conf.scope}:${id}:${starts[l.period]}:${l.period}`)
-  let usage: number[]
+  const keys = keysFor(conf, id, now, starts)
+  let answer: CounterAnswer | Promise<CounterAnswer>
   try {
     if (conf.policy !== 'local') throw new Error(`the ${conf.policy} policy is not available in this release`)
-    usage = (await kong.counters.take(keys, conf.values, conf.ttls)).usage
+    answer = kong.counters.take(keys, conf.values, conf.ttls)
   } catch (err) {
-    if (!conf.faultTolerant) throw err
-    kong.log.err('failed to get usage: ', err instanceof Error ? err.message : String(err))
-    return
+    return failed(conf, kong, err)
   }
+  // most takes are answered from the worker's lease, synchronously: no promise, no extra turn
+  if (!(answer instanceof Promise)) return limit(conf, kong, answer.usage, starts, now)
+  return answer.then(
+    (a) => limit(conf, kong, a.usage, starts, now),
+    (err: unknown) => failed(conf, kong, err),
+  )
+}
 
+function failed(conf: Conf, kong: Kong, err: unknown): void {
+  if (!conf.faultTolerant) throw err
+  kong.log.err('failed to get usage: ', err instanceof Error ? err.message : String(err))
+}
+
+/** Sets the headers and refuses the request when a limit is exceeded. */
+function limit(conf: Conf, kong: Kong, usage: number[], starts: WindowStarts, now: number): void {
   // The period that stops the request (the longest exceeded one), if any.
   let stop = -1
   for (let i = 0; i < conf.limits.length; i++) if (conf.limits[i].limit - usage[i] <= 0) stop = i
@@ -143,6 +178,7 @@ export default definePlugin(schema, {
       errorCode: config.error_code ?? 429,
       errorMessage: config.error_message ?? 'API rate limit exceeded',
       scope: `${config.route_id ?? ZERO_UUID}:${config.service_id ?? ZERO_UUID}`,
+      keys: { at: 0, byId: new Map() },
     }
   },
   access,

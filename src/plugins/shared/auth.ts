@@ -68,7 +68,18 @@ export function credentialConsumer(kong: Kong, credential: Row): Promise<Row | n
  * undefined when it would have to be loaded. Lets plugins authenticate without awaiting.
  */
 export function cachedConsumer(kong: Kong, credential: Row): Row | null | undefined {
-  const id = (credential.consumer as { id?: string } | null)?.id
-  if (!id) return null
-  return kong.cache.probe<Row>(kong.cache.entityKey('consumers', 'id', id.toLowerCase()))
+  let key = consumerKeys.get(credential)
+  if (key === undefined) {
+    const id = (credential.consumer as { id?: string } | null)?.id
+    if (!id) return null
+    key = kong.cache.entityKey('consumers', 'id', id.toLowerCase())
+    consumerKeys.set(credential, key)
+  }
+  return kong.cache.probe<Row>(key)
 }
+
+/**
+ * The consumer's cache key of each cached credential row: the same string object on every
+ * request, so the cache does not hash a freshly built key each time.
+ */
+const consumerKeys = new WeakMap<Row, string>()

@@ -1,10 +1,22 @@
-// A worker's side of the node-wide counters (kong.counters): operations go to the primary as one
-// `counters` message, answered by one `counters-result`. One batch is in flight at a time: the
-// operations issued meanwhile wait for its answer and leave together as the next batch, so a
-// quiet worker sends each operation at once and a busy one sends few, large messages (an IPC
-// message costs ~100 µs of CPU on each side on a small VM, whatever its size). Unanswered batches fail after a timeout (the plugin then decides, e.g.
-// rate-limiting's fault_tolerant), never hang a request.
-import { type CounterOp, type CounterResult, decodeResults, encodeOps } from '../../cluster/counters.js'
+// A worker's side of the node-wide counters (kong.counters, cluster/counters.ts). A take is
+// answered at once, without a message, from a lease: units the primary granted ahead of need.
+// Otherwise it waits for the next batch to the primary: the takes of one event-loop turn on the
+// same counters become one acquisition of that many units. One batch is in flight at a time
+// (the takes issued meanwhile leave together as the next one), so a busy worker sends few
+// messages (an IPC message costs tens of µs of CPU on each side). Unspent units go back to the
+// primary after LEASE_MS, or at once when it reclaims them. A batch unanswered after a timeout
+// fails its takes (the plugin then decides, e.g. rate-limiting's fault_tolerant): a request never
+// hangs on the counters.
+import {
+  type CounterResult,
+  decodeGrants,
+  decodeKeys,
+  encodeAcquire,
+  encodeRelease,
+  joinRecords,
+  LEASE_MS,
+  opKey,
+} from '../../cluster/counters.js'
 import type { WorkerMessage } from '../../cluster/messages.js'
 import type { KongCounters } from '../../pdk/types.js'
 
@@ -15,31 +27,95 @@ interface Waiter {
   reject: (err: Error) => void
 }
 
-interface Batch {
+/** The takes of one batch on the same counters. */
+interface Group {
+  key: string
+  keys: readonly string[]
+  limits: readonly number[]
+  ttls: readonly number[]
   waiters: Waiter[]
+}
+
+interface Lease {
+  keys: readonly string[]
+  units: number
+  /** The usage the next take from the lease answers. */
+  next: number[]
+  expiresAt: number
+}
+
+interface Batch {
+  groups: Group[]
   timer: NodeJS.Timeout
 }
 
-export class IpcCounters implements KongCounters {
+export class LeasedCounters implements KongCounters {
   private nextId = 1
-  private ops: CounterOp[] = []
-  private waiters: Waiter[] = []
+  private readonly leases = new Map<string, Lease>()
+  /** The next batch's acquisitions, by opKey. */
+  private queued = new Map<string, Group>()
+  /** The next batch's releases (encoded records). */
+  private releases: string[] = []
   private scheduled = false
-  private readonly batches = new Map<number, Batch>()
+  private inFlight: { id: number; batch: Batch } | null = null
 
-  constructor(private readonly send: (m: WorkerMessage) => void) {}
+  constructor(
+    private readonly send: (m: WorkerMessage) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    setInterval(() => this.expire(), LEASE_MS / 4).unref()
+  }
 
-  take(keys: string[], limits: number[], ttls: number[]): Promise<CounterResult> {
+  take(
+    keys: readonly string[],
+    limits: readonly number[],
+    ttls: readonly number[],
+  ): CounterResult | Promise<CounterResult> {
+    const key = this.keyOf(keys)
+    const lease = this.leases.get(key)
+    if (lease !== undefined) {
+      const usage = lease.next.slice()
+      for (let i = 0; i < usage.length; i++) lease.next[i]++
+      if (--lease.units === 0) this.leases.delete(key)
+      return { allowed: true, usage }
+    }
     return new Promise<CounterResult>((resolve, reject) => {
-      this.ops.push({ keys, limits, ttls })
-      this.waiters.push({ resolve, reject })
+      const g = this.queued.get(key) ?? { key, keys, limits, ttls, waiters: [] }
+      this.queued.set(key, g)
+      g.waiters.push({ resolve, reject })
       this.schedule()
     })
   }
 
-  /** Sends the waiting operations after this turn of the event loop, unless a batch is in flight. */
+  /** Callers that pass the same frozen keys array again (rate-limiting does) get its opKey back. */
+  private readonly joined = new WeakMap<readonly string[], string>()
+
+  private keyOf(keys: readonly string[]): string {
+    if (keys.length === 1) return keys[0]
+    if (!Object.isFrozen(keys)) return opKey(keys)
+    let key = this.joined.get(keys)
+    if (key === undefined) {
+      key = opKey(keys)
+      this.joined.set(keys, key)
+    }
+    return key
+  }
+
+  /** Units spent by nobody after LEASE_MS go back to the primary. */
+  expire(): void {
+    const now = this.now()
+    for (const [key, lease] of this.leases) {
+      if (lease.expiresAt > now) continue
+      this.leases.delete(key)
+      this.releases.push(encodeRelease(lease.keys, lease.units))
+    }
+    this.schedule()
+  }
+
+  /** Sends what waits after this turn of the event loop, unless a batch is in flight. */
   private schedule(): void {
-    if (this.scheduled || this.batches.size > 0 || this.ops.length === 0) return
+    if (this.scheduled || this.inFlight !== null) return
+    if (this.queued.size === 0 && this.releases.length === 0) return
     this.scheduled = true
     setImmediate(() => this.flush())
   }
@@ -47,31 +123,79 @@ export class IpcCounters implements KongCounters {
   private flush(): void {
     this.scheduled = false
     const id = this.nextId++
-    const waiters = this.waiters
-    const ops = this.ops
-    this.ops = []
-    this.waiters = []
+    const groups = [...this.queued.values()]
+    const records = this.releases
+    for (const g of groups) records.push(encodeAcquire(g, g.waiters.length))
+    this.queued = new Map()
+    this.releases = []
     const timer = setTimeout(() => {
-      this.batches.delete(id)
-      for (const w of waiters) w.reject(new Error('node-wide counters did not answer in time'))
+      if (this.inFlight?.id !== id) return
+      this.inFlight = null
+      const err = new Error('node-wide counters did not answer in time')
+      for (const g of groups) for (const w of g.waiters) w.reject(err)
       this.schedule()
     }, TIMEOUT_MS)
-    this.batches.set(id, { waiters, timer })
-    this.send({ type: 'counters', id, ops: encodeOps(ops) })
+    this.inFlight = { id, batch: { groups, timer } }
+    this.send({ type: 'counters', id, ops: joinRecords(records) })
   }
 
   /** Handles a `counters-result` message. */
   answer(id: number, encoded: string, error?: string): void {
-    const batch = this.batches.get(id)
-    if (!batch) return
-    this.batches.delete(id)
-    clearTimeout(batch.timer)
-    const results = error === undefined ? decodeResults(encoded) : []
-    batch.waiters.forEach((w, i) => {
-      const r = results[i]
-      if (error !== undefined || r === undefined) w.reject(new Error(error ?? 'no counter result'))
-      else w.resolve(r)
-    })
+    if (this.inFlight?.id !== id) return
+    const { groups, timer } = this.inFlight.batch
+    this.inFlight = null
+    clearTimeout(timer)
+    const grants = error === undefined ? decodeGrants(encoded) : []
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]
+      const grant = grants[i]
+      if (grant === undefined) {
+        const err = new Error(error ?? 'no counter result')
+        for (const w of g.waiters) w.reject(err)
+        continue
+      }
+      if (!grant.allowed) {
+        for (const w of g.waiters) w.resolve({ allowed: false, usage: grant.usage })
+        continue
+      }
+      const served = Math.min(grant.granted, g.waiters.length)
+      for (let j = 0; j < served; j++) {
+        g.waiters[j].resolve({ allowed: true, usage: grant.usage.map((u) => u + j) })
+      }
+      if (grant.granted > served) {
+        // (a lease granted to an earlier batch on the same counters is given back whole)
+        const old = this.leases.get(g.key)
+        if (old !== undefined) this.releases.push(encodeRelease(old.keys, old.units))
+        this.leases.set(g.key, {
+          keys: g.keys,
+          units: grant.granted - served,
+          next: grant.usage.map((u) => u + served),
+          expiresAt: this.now() + LEASE_MS,
+        })
+      }
+      // fewer units than takes were left: the others ask again (and are refused unless some
+      // were given back meanwhile)
+      if (served < g.waiters.length) {
+        const rest = g.waiters.slice(served)
+        const q = this.queued.get(g.key)
+        if (q === undefined) this.queued.set(g.key, { ...g, waiters: rest })
+        else q.waiters.unshift(...rest)
+      }
+    }
     this.schedule()
+  }
+
+  /** Handles a `counters-reclaim` message: gives back every unspent unit of `keys` at once. */
+  reclaim(id: number, keys: string): void {
+    for (const key of decodeKeys(keys)) {
+      const lease = this.leases.get(key)
+      if (lease === undefined) continue
+      this.leases.delete(key)
+      this.releases.push(encodeRelease(lease.keys, lease.units))
+    }
+    // releases waiting for the next batch go now too: the primary counts on them
+    const records = this.releases
+    this.releases = []
+    this.send({ type: 'counters-released', id, ops: joinRecords(records) })
   }
 }

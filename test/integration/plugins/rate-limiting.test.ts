@@ -1,6 +1,7 @@
 // rate-limiting (plugins.md §6.10) through the real gateway: node-wide counting across workers,
 // every limit_by, the headers, custom errors, scoping of counters, and configuration checks.
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import { type Gateway, startGateway } from '../../helpers/gateway.js'
 import { addPlugin, addRoute, message, refused, type TestRoute, untilProxy } from '../../helpers/plugins.js'
@@ -69,6 +70,54 @@ describe('rate-limiting with two workers', () => {
       seq.slice(0, 10).map((s) => s.headers['x-ratelimit-remaining-minute']),
       ['9', '8', '7', '6', '5', '4', '3', '2', '1', '0'],
     )
+  })
+
+  it('a worker holding units ahead of need gives them back before the other is refused', async () => {
+    // 100/minute for 2 workers: a first grant counts 12 units (100 / 8) for the worker, 11 of
+    // them ahead of need; the other worker's refusal waits until they are given back
+    const r = await limited({ minute: 100, limit_by: 'header', header_name: 'x-client' })
+    await addPlugin(
+      gw,
+      {
+        name: 'pre-function',
+        config: {
+          access: [
+            "kong.response.setHeader('X-Pid', String(kong.node.getMemoryStats().workers_lua_vms[0].pid))",
+          ],
+        },
+      },
+      `/routes/${r.routeId}`,
+    )
+    await untilHeaders(r.url)
+    // one kept-alive connection to each worker
+    const agents: http.Agent[] = []
+    const pids: string[] = []
+    try {
+      for (let i = 0; i < 40 && pids.length < 2; i++) {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+        agents.push(agent)
+        let pid: string | undefined
+        for (let j = 0; j < 50 && pid === undefined; j++) {
+          pid = (await send(r.url, { agent })).headers['x-pid'] as string | undefined
+          if (pid === undefined) await new Promise((res) => setTimeout(res, 20))
+        }
+        if (pid !== undefined && !pids.includes(pid)) pids.push(pid)
+        else agents.pop()?.destroy()
+      }
+      assert.equal(pids.length, 2, 'reached both workers')
+      const [a, b] = agents
+      await awayFromMinuteEnd(5000)
+      const first = await send(r.url, { agent: a, headers: { 'x-client': 'leases' } })
+      assert.equal(first.status, 200)
+      const seq: ProxyResponse[] = []
+      for (let i = 0; i < 110; i++)
+        seq.push(await send(r.url, { agent: b, headers: { 'x-client': 'leases' } }))
+      assert.ok(seq.every((s) => s.headers['x-pid'] === pids[agents.indexOf(b)] || s.status === 429))
+      assert.deepEqual(statuses(seq), { 200: 99, 429: 11 })
+      assert.equal((await send(r.url, { agent: a, headers: { 'x-client': 'leases' } })).status, 429)
+    } finally {
+      for (const agent of agents) agent.destroy()
+    }
   })
 })
 
