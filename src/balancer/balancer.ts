@@ -1,0 +1,115 @@
+// An upstream's balancer (balancer.md): its addresses and its algorithm. Built with the config
+// snapshot; a rebuild that leaves an upstream and its targets unchanged keeps the same balancer
+// (its round-robin position, connection counts and latency averages carry on).
+import { type Address, type Algorithm, type Handle, makeAddress, newHandle } from './address.js'
+import { ConsistentHashing } from './consistent-hashing.js'
+import { Latency, recordLatency } from './latency.js'
+import { LeastConnections } from './least-connections.js'
+import { RoundRobin } from './round-robin.js'
+
+export type AlgorithmName = 'round-robin' | 'consistent-hashing' | 'least-connections' | 'latency'
+
+export interface TargetSpec {
+  target: string
+  host: string
+  port: number
+  weight: number
+  isIp: boolean
+}
+
+export interface BalancerSpec {
+  algorithm: AlgorithmName
+  slots: number
+  targets: readonly TargetSpec[]
+}
+
+export class Balancer {
+  readonly addresses: Address[]
+  private readonly algorithm: Algorithm
+  /** Identifies the spec this balancer was built from. */
+  readonly signature: string
+
+  constructor(
+    readonly spec: BalancerSpec,
+    previous?: Balancer,
+  ) {
+    this.signature = signatureOf(spec)
+    const old = new Map(previous?.addresses.map((a) => [a.key, a]))
+    this.addresses = spec.targets
+      .filter((t) => t.weight > 0)
+      .map((t) => {
+        const a = makeAddress(t.target, t.host, t.port, t.weight, t.isIp)
+        const before = old.get(a.key)
+        if (before !== undefined) {
+          a.ewma = before.ewma
+          a.ewmaAt = before.ewmaAt
+          a.available = before.available
+        }
+        return a
+      })
+    switch (spec.algorithm) {
+      case 'consistent-hashing':
+        this.algorithm = new ConsistentHashing(this.addresses, spec.slots, spec.targets.length)
+        break
+      case 'least-connections':
+        this.algorithm = new LeastConnections(this.addresses)
+        break
+      case 'latency':
+        this.algorithm = new Latency(this.addresses)
+        break
+      default:
+        this.algorithm = new RoundRobin(this.addresses)
+    }
+  }
+
+  get hashes(): boolean {
+    return this.spec.algorithm === 'consistent-hashing'
+  }
+
+  newHandle(): Handle {
+    return newHandle()
+  }
+
+  /**
+   * The address for this request's next attempt, or null (no peers: 503). Counts it as a
+   * connection in flight until `done`.
+   */
+  pick(handle: Handle, hashValue = ''): Address | null {
+    const a = this.algorithm.pick(handle, hashValue)
+    if (a === null) return null
+    handle.tried.push(a)
+    a.connections++
+    return a
+  }
+
+  /** An attempt on `a` is over; `seconds` (connect + response time) feeds the latency average. */
+  done(a: Address, seconds?: number): void {
+    if (a.connections > 0) a.connections--
+    if (seconds !== undefined && seconds >= 0) recordLatency(a, seconds)
+  }
+}
+
+function signatureOf(spec: BalancerSpec): string {
+  let s = `${spec.algorithm}|${spec.slots}`
+  for (const t of spec.targets) s += `|${t.target}/${t.weight}`
+  return s
+}
+
+/** Keeps each upstream's balancer across snapshot rebuilds while its spec is unchanged. */
+export class BalancerRegistry {
+  private byUpstream = new Map<string, Balancer>()
+
+  /** The balancer of upstream `id` for `spec`: the current one if the spec is the same. */
+  balancer(id: string, spec: BalancerSpec): Balancer {
+    const current = this.byUpstream.get(id)
+    if (current !== undefined && current.signature === signatureOf(spec)) return current
+    const b = new Balancer(spec, current)
+    this.byUpstream.set(id, b)
+    return b
+  }
+
+  /** Forgets the upstreams not in `ids` (after a rebuild). */
+  retain(ids: ReadonlySet<string>): void {
+    for (const id of this.byUpstream.keys()) if (!ids.has(id)) this.byUpstream.delete(id)
+  }
+}
