@@ -4,12 +4,16 @@
 // request.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import type { Address as BalancedAddress, Handle } from '../balancer/address.js'
+import { newHandle } from '../balancer/address.js'
+import type { Balancer } from '../balancer/balancer.js'
+import type { HashResult } from '../balancer/hash-value.js'
 import { type Address, DnsError, type DnsResolver } from '../dns/resolver.js'
 import type { RequestState, TryRecord } from '../pdk/state.js'
 import { hasPhase, runBodyFilter, runHeaderFilter, runResponse } from './plugins/runner.js'
 import { type GatewayResponseContext, sendError, sendExit, writeFailure } from './respond.js'
 import type { ProxySettings } from './settings.js'
-import type { ServiceData, TargetData, UpstreamData } from './snapshot.js'
+import type { ServiceData } from './snapshot.js'
 import { type ClientUpgrade, openTunnel } from './tunnel.js'
 import type {
   Attempt,
@@ -41,19 +45,6 @@ export interface ExchangeDeps {
   log?: (err: unknown) => void
 }
 
-/** Smooth weighted round-robin over an upstream's targets (nginx's algorithm). */
-function pickTarget(up: UpstreamData): TargetData | null {
-  const targets = up.targets
-  if (targets.length === 0) return null
-  let best = -1
-  for (let i = 0; i < targets.length; i++) {
-    up.rr.current[i] += targets[i].weight
-    if (best === -1 || up.rr.current[i] > up.rr.current[best]) best = i
-  }
-  up.rr.current[best] -= up.rr.total
-  return targets[best]
-}
-
 export class Exchange implements UpstreamHandler, GatewayResponseContext {
   /** Attempts made so far (exposed to log serialization later). */
   readonly tries: TryRecord[] = []
@@ -70,6 +61,12 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   /** Buffered proxying: the response body collected before anything is sent. */
   private parts: Buffer[] | null = null
   private target: UpstreamTarget = { key: '', host: '', port: 0 }
+  /** Consistent hashing: the request's hash value, and a cookie made up for it (handler). */
+  balance: HashResult | null = null
+  /** The balancer's state for this request, and the address of the current attempt. */
+  private handle: Handle | null = null
+  private address: BalancedAddress | null = null
+  private balancer: Balancer | null = null
 
   constructor(
     readonly req: IncomingMessage,
@@ -99,6 +96,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       this.finished = true
       this.attempt.abort()
     }
+    this.release()
   }
 
   /** Starts the first attempt. */
@@ -123,8 +121,14 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   private peer(): { host: string; port: number } | Error | undefined {
     const s = this.service
     if (s.upstream) {
-      const t = pickTarget(s.upstream)
+      // a retry: the failed attempt's address is done
+      this.release()
+      this.handle ??= newHandle()
+      const balancer = s.upstream.balancer
+      const t = balancer.pick(this.handle, this.balance?.value)
       if (!t) return new NoPeerError()
+      this.address = t
+      this.balancer = balancer
       if (t.isIp) return t
       const a = this.deps.dns.pick(t.host)
       if (a === undefined || a instanceof DnsError)
@@ -138,7 +142,16 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     return { host: a.ip, port: s.port }
   }
 
+  /** The current attempt's address is done with; `seconds` feeds the latency average. */
+  private release(seconds?: number): void {
+    const a = this.address
+    if (a === null) return
+    this.address = null
+    this.balancer?.done(a, seconds)
+  }
+
   private peerError(err: unknown): void {
+    this.release()
     if (this.finished) return
     this.finished = true
     if (err instanceof NoPeerError) sendError(this, 503, 'failure to get a peer from the ring-balancer')
@@ -292,8 +305,11 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
         continue
       }
       if (lower === 'server') hasServer = true
+      if (lower === 'set-cookie' && this.balance?.setCookie && sameCookie(raw[i + 1], this.balance.setCookie))
+        continue
       out.push(name, raw[i + 1])
     }
+    if (this.balance?.setCookie) out.push('Set-Cookie', this.balance.setCookie)
     if (upgraded) out.push('Connection', 'upgrade')
     if (s.via) out.push('Via', via ? `${via}, ${s.via11}` : s.via11)
     else if (via) out.push('Via', via)
@@ -327,6 +343,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   }
 
   onEnd(trailers: string[]): void {
+    if (this.address !== null) this.release(Number(process.hrtime.bigint() - this.dispatchedAt) / 1e9)
     if (this.finished) return
     this.finished = true
     if (this.discard) return
@@ -361,6 +378,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     }
     if (err.responseStarted || this.res.headersSent) {
       // Part of the response already went to the client: nothing better than cutting it.
+      this.release()
       this.finished = true
       this.res.destroy()
       return
@@ -394,6 +412,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       return
     }
     this.finished = true
+    this.release()
     this.headersAt = process.hrtime.bigint()
     const headers = this.responseHeaders(status, raw, true)
     // The 101 head and the tunnel go to the socket directly. The response object stays attached
@@ -408,6 +427,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   }
 
   private fail(status: number, message?: string): void {
+    this.release()
     if (this.finished) return
     this.finished = true
     sendError(this, status, message, { lowLevel: true })
@@ -415,6 +435,12 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
 }
 
 class NoPeerError extends Error {}
+
+/** Both Set-Cookie values set the same cookie name. */
+function sameCookie(a: string, b: string): boolean {
+  const name = (v: string) => v.slice(0, v.indexOf('=')).trim()
+  return a.includes('=') && name(a) === name(b)
+}
 
 function msBetween(a: bigint, b: bigint): number {
   return Number((b - a) / 1_000_000n)

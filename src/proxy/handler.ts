@@ -5,6 +5,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import {
+  cookieValue,
+  type HashResult,
+  type HashSource,
+  hashValue,
+  queryValues,
+} from '../balancer/hash-value.js'
 import type { DnsResolver } from '../dns/resolver.js'
 import type { PdkEnv } from '../pdk/state.js'
 import { RequestState } from '../pdk/state.js'
@@ -54,6 +61,8 @@ interface Upstream {
   headers: string[]
   clientTrailers: boolean
   upstreamHost: string
+  /** Consistent hashing: the request's hash value (and a cookie made up for it). */
+  balance: HashResult | null
 }
 
 /** One request on its way through the handler (one object, every field set: one shape). */
@@ -271,7 +280,9 @@ export class ProxyHandler {
     const method = st?.upMethod ?? req.method ?? 'GET'
     const clientTrailers = head.te !== undefined && tokenSet(head.te).has('trailers')
     if (clientTrailers) headers.push('TE', 'trailers')
-    const up: Upstream = { service, method, target, headers, clientTrailers, upstreamHost }
+    const hash = service.upstream?.hash
+    const balance = hash ? hashValue(hash, this.hashSource(p, match)) : null
+    const up: Upstream = { service, method, target, headers, clientTrailers, upstreamHost, balance }
     const replaced = st?.upBody ?? st?.clientBody
     if (replaced !== undefined) {
       this.start(p, up, replaced)
@@ -321,7 +332,40 @@ export class ProxyHandler {
       p.plugins,
     )
     if (websocket) exchange.tunnel = p.upgrade!
+    exchange.balance = up.balance
     exchange.start()
+  }
+
+  /** What a consistent-hashing upstream may hash of this request (balancer.md §3.2.1). */
+  private hashSource(p: ProxyRequest, match: RouteMatch<RouteData>): HashSource {
+    const raw = p.req.rawHeaders
+    const values = (name: string): string[] => {
+      const out: string[] = []
+      for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === name) out.push(raw[i + 1])
+      return out
+    }
+    const s = this.settings
+    return {
+      consumerId: () => {
+        const st = p.plugins
+        const id = st?.consumer?.id ?? st?.credential?.id
+        return typeof id === 'string' ? id : null
+      },
+      clientIp: () =>
+        p.plugins?.clientIp ??
+        (p.trusted ? clientAddress(p.peer, p.head.realIp, s.trusted, s.realIpRecursive) : p.peer),
+      headerValues: (name) => values(name.toLowerCase()),
+      cookie: (name) => {
+        for (const h of values('cookie')) {
+          const v = cookieValue(h, name)
+          if (v !== null) return v
+        }
+        return null
+      },
+      path: () => p.path,
+      queryValues: (name) => queryValues(p.rawUrl, name),
+      uriCapture: (name) => match.captures?.named[name] ?? null,
+    }
   }
 
   private deps() {

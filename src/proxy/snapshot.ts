@@ -7,6 +7,8 @@
 // few ms (the router with `compileRouterAsync`), reusing the compiled matchers of the routes the
 // previous snapshot already had, so requests in flight are not stalled by a rebuild.
 import { isIP } from 'node:net'
+import { type AlgorithmName, type Balancer, BalancerRegistry, type TargetSpec } from '../balancer/balancer.js'
+import { type HashConfig, hashConfig } from '../balancer/hash-value.js'
 import type { Row } from '../cluster/messages.js'
 import { compileRouter, compileRouterAsync, type Router, type RouterRoute } from '../router/index.js'
 import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
@@ -16,23 +18,14 @@ import type { Replica } from './replica.js'
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443, ws: 80, wss: 443 }
 const HTTP_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs'])
 
-export interface TargetData {
-  /** `host:port` as stored. */
-  target: string
-  host: string
-  port: number
-  weight: number
-  /** `host` is an IP address (no resolution). */
-  isIp: boolean
-}
-
 export interface UpstreamData {
   id: string
   name: string
   hostHeader: string | null
-  targets: TargetData[]
-  /** Smooth weighted round-robin state (per snapshot; issue-5 balancers replace this). */
-  rr: { current: number[]; total: number }
+  /** This worker's balancer of the upstream (kept across rebuilds while unchanged). */
+  balancer: Balancer
+  /** What a consistent-hashing upstream hashes; null for the other algorithms. */
+  hash: HashConfig | null
 }
 
 export interface ServiceData {
@@ -147,28 +140,20 @@ function hasHeaderRoutes(routes: readonly RouteData[]): boolean {
   return false
 }
 
+/** The balancers of this process's snapshots (state such as connection counts outlives a rebuild). */
+const balancers = new BalancerRegistry()
+
 function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
-  const byId = new Map<string, UpstreamData>()
-  const byName = new Map<string, UpstreamData>()
-  for (const u of replica.rows('upstreams')) {
-    const data: UpstreamData = {
-      id: String(u.id),
-      name: String(u.name),
-      hostHeader: (u.host_header as string | null) ?? null,
-      targets: [],
-      rr: { current: [], total: 0 },
-    }
-    byId.set(data.id, data)
-    byName.set(data.name, data)
-  }
+  const targets = new Map<string, TargetSpec[]>()
   for (const t of replica.rows('targets')) {
-    const up = byId.get((t.upstream as { id: string }).id)
-    if (!up) continue
+    const id = (t.upstream as { id: string }).id
     const target = String(t.target)
     const colon = target.lastIndexOf(':')
     let host = target.slice(0, colon)
     if (host.startsWith('[')) host = host.slice(1, -1)
-    up.targets.push({
+    const list = targets.get(id) ?? []
+    targets.set(id, list)
+    list.push({
       target,
       host,
       port: Number(target.slice(colon + 1)),
@@ -176,10 +161,26 @@ function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
       isIp: isIP(host) !== 0,
     })
   }
-  for (const up of byName.values()) {
-    up.targets = up.targets.filter((t) => t.weight > 0)
-    up.rr = { current: up.targets.map(() => 0), total: up.targets.reduce((s, t) => s + t.weight, 0) }
+  const byName = new Map<string, UpstreamData>()
+  const ids = new Set<string>()
+  for (const u of replica.rows('upstreams')) {
+    const id = String(u.id)
+    ids.add(id)
+    const algorithm = (u.algorithm as AlgorithmName | undefined) ?? 'round-robin'
+    const balancer = balancers.balancer(id, {
+      algorithm,
+      slots: Number(u.slots ?? 10000),
+      targets: targets.get(id) ?? [],
+    })
+    byName.set(String(u.name), {
+      id,
+      name: String(u.name),
+      hostHeader: (u.host_header as string | null) ?? null,
+      balancer,
+      hash: algorithm === 'consistent-hashing' ? hashConfig(u) : null,
+    })
   }
+  balancers.retain(ids)
   return byName
 }
 
