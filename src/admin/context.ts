@@ -1,4 +1,5 @@
 // What Admin API endpoints can reach on the node.
+import type { NodeHealth } from '../cluster/health.js'
 import type { Conf } from '../conf/index.js'
 import type { DB } from '../db/dao/db.js'
 import type { Logger } from '../log/logger.js'
@@ -38,4 +39,6 @@ export interface AdminContext {
   notReadyReason(): Promise<string | undefined>
   /** Switches the node to draining (`POST /status/ready`). */
   drain(): void
+  /** The node's health checker (upstream health endpoints). */
+  health?: NodeHealth
 }

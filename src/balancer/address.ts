@@ -35,12 +35,24 @@ export function makeAddress(
     port,
     weight,
     isIp,
-    key: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+    key: addressKey(host, port),
     available: true,
     connections: 0,
     ewma: -1,
     ewmaAt: 0,
   }
+}
+
+/** `host:port`, IPv6 bracketed: how health state and reports name an address. */
+export const addressKey = (host: string, port: number): string =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+
+/** Host (IPv6 unbracketed) and port of a stored `host:port` target. */
+export function splitTarget(target: string): { host: string; port: number } {
+  const colon = target.lastIndexOf(':')
+  let host = target.slice(0, colon)
+  if (host.startsWith('[')) host = host.slice(1, -1)
+  return { host, port: Number(target.slice(colon + 1)) }
 }
 
 /** The state one request keeps across its attempts (Kong's balancer "handle"). */

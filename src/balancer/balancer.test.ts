@@ -14,7 +14,7 @@ function targets(n: number, weight = 100, from = 1): TargetSpec[] {
 }
 
 const balancer = (algorithm: AlgorithmName, list: TargetSpec[], slots = 10000) =>
-  new Balancer({ algorithm, slots, targets: list })
+  new Balancer('test', { algorithm, slots, targets: list })
 
 function counts(b: Balancer, n: number, hash?: (i: number) => string): Map<string, number> {
   const out = new Map<string, number>()

@@ -3,6 +3,7 @@
 // (its round-robin position, connection counts and latency averages carry on).
 import { type Address, type Algorithm, type Handle, makeAddress, newHandle } from './address.js'
 import { ConsistentHashing } from './consistent-hashing.js'
+import { unhealthyOf } from './health-view.js'
 import { Latency, recordLatency } from './latency.js'
 import { LeastConnections } from './least-connections.js'
 import { RoundRobin } from './round-robin.js'
@@ -21,6 +22,8 @@ export interface BalancerSpec {
   algorithm: AlgorithmName
   slots: number
   targets: readonly TargetSpec[]
+  /** healthchecks.threshold: % of the weight that must be available (0 = any). */
+  threshold?: number
 }
 
 export class Balancer {
@@ -30,10 +33,12 @@ export class Balancer {
   readonly signature: string
 
   constructor(
+    readonly upstreamId: string,
     readonly spec: BalancerSpec,
     previous?: Balancer,
   ) {
     this.signature = signatureOf(spec)
+    const unhealthy = unhealthyOf(upstreamId)
     const old = new Map(previous?.addresses.map((a) => [a.key, a]))
     this.addresses = spec.targets
       .filter((t) => t.weight > 0)
@@ -43,10 +48,11 @@ export class Balancer {
         if (before !== undefined) {
           a.ewma = before.ewma
           a.ewmaAt = before.ewmaAt
-          a.available = before.available
         }
+        a.available = !unhealthy.has(a.key)
         return a
       })
+    this.applyHealth(unhealthy)
     switch (spec.algorithm) {
       case 'consistent-hashing':
         this.algorithm = new ConsistentHashing(this.addresses, spec.slots, spec.targets.length)
@@ -75,11 +81,27 @@ export class Balancer {
    * connection in flight until `done`.
    */
   pick(handle: Handle, hashValue = ''): Address | null {
+    if (!this.healthy) return null
     const a = this.algorithm.pick(handle, hashValue)
     if (a === null) return null
     handle.tried.push(a)
     a.connections++
     return a
+  }
+
+  /** Whether enough weight is available (balancer.md §2): otherwise every pick fails. */
+  healthy = true
+
+  /** Marks the addresses of `unhealthy` (keys) unavailable, the others available. */
+  applyHealth(unhealthy: ReadonlySet<string>): void {
+    let total = 0
+    let down = 0
+    for (const a of this.addresses) {
+      a.available = !unhealthy.has(a.key)
+      total += a.weight
+      if (!a.available) down += a.weight
+    }
+    this.healthy = total > 0 && ((total - down) / total) * 100 > (this.spec.threshold ?? 0)
   }
 
   /** An attempt on `a` is over; `seconds` (connect + response time) feeds the latency average. */
@@ -90,7 +112,7 @@ export class Balancer {
 }
 
 function signatureOf(spec: BalancerSpec): string {
-  let s = `${spec.algorithm}|${spec.slots}`
+  let s = `${spec.algorithm}|${spec.slots}|${spec.threshold ?? 0}`
   for (const t of spec.targets) s += `|${t.target}/${t.weight}`
   return s
 }
@@ -103,9 +125,14 @@ export class BalancerRegistry {
   balancer(id: string, spec: BalancerSpec): Balancer {
     const current = this.byUpstream.get(id)
     if (current !== undefined && current.signature === signatureOf(spec)) return current
-    const b = new Balancer(spec, current)
+    const b = new Balancer(id, spec, current)
     this.byUpstream.set(id, b)
     return b
+  }
+
+  /** The current balancer of upstream `id`, if any. */
+  get(id: string): Balancer | undefined {
+    return this.byUpstream.get(id)
   }
 
   /** Forgets the upstreams not in `ids` (after a rebuild). */

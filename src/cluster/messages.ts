@@ -37,6 +37,8 @@ export type PrimaryMessage =
   | { type: 'invalidate'; keys: string[] }
   /** Answer to a `counters` batch: the encoded results (cluster/counters.ts), or an error. */
   | { type: 'counters-result'; id: number; results: string; error?: string }
+  /** An upstream's unhealthy addresses (keys `host:port`) after a health change. */
+  | { type: 'health'; upstream: string; unhealthy: string[] }
   /** Give back the unspent units of these counters now (`keys`: encoded opKeys). */
   | { type: 'counters-reclaim'; id: number; keys: string }
 
@@ -59,6 +61,8 @@ export type WorkerMessage =
   | { type: 'lookup'; id: number; entity: string; field: string; value: string; all: boolean }
   /** Operations on the node-wide counters (kong.counters), answered by `counters-result`. */
   | { type: 'counters'; id: number; ops: string }
+  /** Passive health reports from proxied traffic (cluster/health.ts encodeReports). */
+  | { type: 'health-report'; reports: string }
   /** Answer to `counters-reclaim`: the units given back (encoded release records). */
   | { type: 'counters-released'; id: number; ops: string }
 

@@ -7,6 +7,7 @@ import type { AdminContext } from '../admin/context.js'
 import { buildAdminRouter, YAML_PATHS } from '../admin/index.js'
 import { createAdminHandler } from '../admin/server.js'
 import { CounterTable } from '../cluster/counters.js'
+import { NodeHealth } from '../cluster/health.js'
 import { PROXY_ENTITIES, type ReplicaEvent, type Row } from '../cluster/messages.js'
 import { setNodeConf } from '../conf/current.js'
 import { type Conf, parseSize } from '../conf/index.js'
@@ -50,6 +51,8 @@ export class GatewayNode {
   private readonly replica = new Replica()
   /** Node-wide counters of the workers (kong.counters: rate-limiting's `local` policy). */
   private readonly counters = new CounterTable()
+  /** Health checks of the upstreams' addresses, one state and one prober for the node. */
+  private readonly health = new NodeHealth((upstream, unhealthy) => this.workers?.health(upstream, unhealthy))
   private workers: WorkerSupervisor | null = null
   private admin?: ServerGroup
   private status?: ServerGroup
@@ -131,6 +134,7 @@ export class GatewayNode {
       entities[name] = rows
     }
     this.replica.load(0, entities)
+    this.syncHealth()
     this.db.on('change', (batch) => this.onChange(batch))
   }
 
@@ -150,6 +154,11 @@ export class GatewayNode {
     const version = this.replica.version + 1
     this.replica.apply(version, events)
     this.workers?.broadcast(version, events)
+    if (events.some((e) => e.entity === 'upstreams' || e.entity === 'targets')) this.syncHealth()
+  }
+
+  private syncHealth(): void {
+    this.health.sync(this.replica.rows('upstreams'), this.replica.rows('targets'))
   }
 
   /** Serves a worker's cache miss (consumers, credentials...). */
@@ -175,6 +184,7 @@ export class GatewayNode {
       lookup: (entity: string, field: string, value: string, all: boolean) =>
         this.lookup(entity, field, value, all),
       counters: this.counters,
+      health: this.health,
       nodeId: this.nodeId,
     }
   }
@@ -225,6 +235,7 @@ export class GatewayNode {
         ...(this.workers?.stats() ?? []).map((w) => ({ pid: w.pid, heapUsed: w.heapUsed })),
       ],
       databaseReachable: () => this.strategy.isReachable(),
+      health: this.health,
       notReadyReason: async () => {
         if (this.draining) return 'draining'
         if (!(await this.strategy.isReachable())) return 'failed to connect to database'
@@ -324,6 +335,7 @@ export class GatewayNode {
   async stop(graceful: boolean, timeoutMs = 10_000): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.health.stop()
     await Promise.all([
       this.workers?.stop(graceful, timeoutMs),
       this.admin?.close(graceful, timeoutMs),

@@ -6,6 +6,7 @@
 import cluster, { type Worker } from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { type CounterTable, encodeKeys, NodeCounters } from '../cluster/counters.js'
+import type { NodeHealth } from '../cluster/health.js'
 import type { PrimaryMessage, ReplicaEvent, Row, WorkerMessage, WorkerStats } from '../cluster/messages.js'
 import { isWorkerMessage } from '../cluster/messages.js'
 import type { Conf } from '../conf/index.js'
@@ -39,6 +40,8 @@ export interface ConfigSource {
   lookup(entity: string, field: string, value: string, all: boolean): Promise<Row[]>
   /** The node-wide counters (kong.counters). */
   counters: CounterTable
+  /** The node's health checker. */
+  health: NodeHealth
   nodeId: string
 }
 
@@ -144,6 +147,8 @@ export class WorkerSupervisor {
           certs: this.certs(),
           nodeId: this.source.nodeId,
         } as WorkerInit)
+        for (const [upstream, unhealthy] of this.source.health.all())
+          this.send(slot, { type: 'health', upstream, unhealthy })
         const { version, entities } = this.source.full()
         this.send(slot, { type: 'config', version, entities })
         break
@@ -179,6 +184,9 @@ export class WorkerSupervisor {
       case 'counters-released':
         this.counters.released(m.id, m.ops)
         return
+      case 'health-report':
+        this.source.health.reports(m.reports)
+        return
     }
     for (const w of [...this.waiters]) w({ ...m, slot })
   }
@@ -208,6 +216,11 @@ export class WorkerSupervisor {
   /** Forwards one committed change batch to every worker. */
   broadcast(version: number, events: ReplicaEvent[]): void {
     for (const slot of this.slots.values()) this.send(slot, { type: 'delta', version, events })
+  }
+
+  /** Tells every worker an upstream's unhealthy addresses. */
+  health(upstream: string, unhealthy: string[]): void {
+    for (const slot of this.slots.values()) this.send(slot, { type: 'health', upstream, unhealthy })
   }
 
   /** Tells every worker which cache keys a committed write touched. */

@@ -8,6 +8,7 @@ import type { Address as BalancedAddress, Handle } from '../balancer/address.js'
 import { newHandle } from '../balancer/address.js'
 import type { Balancer } from '../balancer/balancer.js'
 import type { HashResult } from '../balancer/hash-value.js'
+import { classify, type HealthEvent } from '../balancer/health.js'
 import { type Address, DnsError, type DnsResolver } from '../dns/resolver.js'
 import type { RequestState, TryRecord } from '../pdk/state.js'
 import { hasPhase, runBodyFilter, runHeaderFilter, runResponse } from './plugins/runner.js'
@@ -43,6 +44,8 @@ export interface ExchangeDeps {
   tls: UpstreamTls
   /** Reports unexpected errors to the error log. */
   log?: (err: unknown) => void
+  /** Passive health reports to the node's checker (balancer.md §6.3). */
+  health?: (upstreamId: string, addressKey: string, event: HealthEvent) => void
 }
 
 export class Exchange implements UpstreamHandler, GatewayResponseContext {
@@ -211,6 +214,11 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
 
   onHeaders(status: number, raw: string[], statusText: string): void {
     if (this.finished) return
+    const up = this.service.upstream
+    if (up?.passive && this.address !== null) {
+      const event = status === 504 ? 'timeout' : classify(up.healthchecks, 'passive', status)
+      if (event !== null) this.deps.health?.(up.id, this.address.key, event)
+    }
     this.headersAt = process.hrtime.bigint()
     const headers = this.responseHeaders(status, raw, false)
     const st = this.plugins
@@ -376,6 +384,14 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       last.state = 'failed'
       last.code = timeout ? 504 : 502
     }
+    const retry = err.retryable && this.tries.length <= this.service.retries && !this.bodyConsumed()
+    const up = this.service.upstream
+    if (up?.passive && this.address !== null) {
+      // a retried connection-level failure; the final one counts as its status (502 is in no
+      // default list, 504 is a timeout)
+      const event = timeout ? 'timeout' : retry ? 'tcp' : classify(up.healthchecks, 'passive', 502)
+      if (event !== null) this.deps.health?.(up.id, this.address.key, event)
+    }
     if (err.responseStarted || this.res.headersSent) {
       // Part of the response already went to the client: nothing better than cutting it.
       this.release()
@@ -383,7 +399,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       this.res.destroy()
       return
     }
-    if (err.retryable && this.tries.length <= this.service.retries && !this.bodyConsumed()) {
+    if (retry) {
       if (last) last.state = 'next'
       const peer = this.peer()
       if (peer !== undefined && !(peer instanceof Error)) {

@@ -12,6 +12,7 @@ import {
   hashValue,
   queryValues,
 } from '../balancer/hash-value.js'
+import type { HealthEvent } from '../balancer/health.js'
 import type { DnsResolver } from '../dns/resolver.js'
 import type { PdkEnv } from '../pdk/state.js'
 import { RequestState } from '../pdk/state.js'
@@ -100,6 +101,8 @@ export class ProxyHandler {
     tls: UpstreamTls,
     /** What plugins see of the worker (null: plugins cannot run, e.g. in unit tests). */
     private readonly pdk: PdkEnv | null = null,
+    /** Passive health reports to the node's checker. */
+    private readonly health?: (upstreamId: string, addressKey: string, event: HealthEvent) => void,
   ) {
     this.snapshot = snapshot
     this.tls = tls
@@ -369,7 +372,14 @@ export class ProxyHandler {
   }
 
   private deps() {
-    return { engine: this.engine, dns: this.dns, settings: this.settings, log: this.log, tls: this.tls }
+    return {
+      engine: this.engine,
+      dns: this.dns,
+      settings: this.settings,
+      log: this.log,
+      tls: this.tls,
+      health: this.health,
+    }
   }
 
   private readBody(req: IncomingMessage, expected: number, done: (body: Buffer | null) => void): void {

@@ -7,8 +7,11 @@
 // few ms (the router with `compileRouterAsync`), reusing the compiled matchers of the routes the
 // previous snapshot already had, so requests in flight are not stalled by a rebuild.
 import { isIP } from 'node:net'
+import { splitTarget } from '../balancer/address.js'
 import { type AlgorithmName, type Balancer, BalancerRegistry, type TargetSpec } from '../balancer/balancer.js'
 import { type HashConfig, hashConfig } from '../balancer/hash-value.js'
+import { type HealthConfig, healthConfig, passiveEnabled } from '../balancer/health.js'
+import { setUnhealthy } from '../balancer/health-view.js'
 import type { Row } from '../cluster/messages.js'
 import { compileRouter, compileRouterAsync, type Router, type RouterRoute } from '../router/index.js'
 import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
@@ -26,6 +29,9 @@ export interface UpstreamData {
   balancer: Balancer
   /** What a consistent-hashing upstream hashes; null for the other algorithms. */
   hash: HashConfig | null
+  healthchecks: HealthConfig
+  /** Proxied responses and failures are reported to the node's health checker. */
+  passive: boolean
 }
 
 export interface ServiceData {
@@ -143,20 +149,24 @@ function hasHeaderRoutes(routes: readonly RouteData[]): boolean {
 /** The balancers of this process's snapshots (state such as connection counts outlives a rebuild). */
 const balancers = new BalancerRegistry()
 
+/** A health change from the primary: remembered for later balancers, applied to the current one. */
+export function applyHealth(upstreamId: string, unhealthy: readonly string[]): void {
+  const set = setUnhealthy(upstreamId, unhealthy)
+  balancers.get(upstreamId)?.applyHealth(set)
+}
+
 function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
   const targets = new Map<string, TargetSpec[]>()
   for (const t of replica.rows('targets')) {
     const id = (t.upstream as { id: string }).id
     const target = String(t.target)
-    const colon = target.lastIndexOf(':')
-    let host = target.slice(0, colon)
-    if (host.startsWith('[')) host = host.slice(1, -1)
+    const { host, port } = splitTarget(target)
     const list = targets.get(id) ?? []
     targets.set(id, list)
     list.push({
       target,
       host,
-      port: Number(target.slice(colon + 1)),
+      port,
       weight: Number(t.weight ?? 100),
       isIp: isIP(host) !== 0,
     })
@@ -167,10 +177,12 @@ function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
     const id = String(u.id)
     ids.add(id)
     const algorithm = (u.algorithm as AlgorithmName | undefined) ?? 'round-robin'
+    const healthchecks = healthConfig(u.healthchecks)
     const balancer = balancers.balancer(id, {
       algorithm,
       slots: Number(u.slots ?? 10000),
       targets: targets.get(id) ?? [],
+      threshold: healthchecks.threshold,
     })
     byName.set(String(u.name), {
       id,
@@ -178,6 +190,8 @@ function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
       hostHeader: (u.host_header as string | null) ?? null,
       balancer,
       hash: algorithm === 'consistent-hashing' ? hashConfig(u) : null,
+      healthchecks,
+      passive: passiveEnabled(healthchecks),
     })
   }
   balancers.retain(ids)

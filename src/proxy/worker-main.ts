@@ -41,7 +41,8 @@ process.on('message', (m: Init | PrimaryMessage) => {
     m.type === 'lookup-result' ||
     m.type === 'invalidate' ||
     m.type === 'counters-result' ||
-    m.type === 'counters-reclaim'
+    m.type === 'counters-reclaim' ||
+    m.type === 'health'
   ) {
     void w.onMessage(m)
     return

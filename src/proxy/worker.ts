@@ -19,12 +19,13 @@ import type { PdkEnv } from '../pdk/state.js'
 import { PluginRegistry } from '../plugins/registry.js'
 import { socketState } from './connection.js'
 import { type ListenerInfo, ProxyHandler } from './handler.js'
+import { HealthReports } from './health-reports.js'
 import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
 import { LeasedCounters } from './plugins/counters.js'
 import { IpcLookup } from './plugins/lookup.js'
 import { Replica } from './replica.js'
 import { type ProxySettings, proxySettings } from './settings.js'
-import { buildSnapshotAsync, type Snapshot } from './snapshot.js'
+import { applyHealth, buildSnapshotAsync, type Snapshot } from './snapshot.js'
 import { type ClientUpgrade, upgradeResponse } from './tunnel.js'
 import { UpstreamEngine } from './upstream/index.js'
 import { UpstreamTls } from './upstream-tls.js'
@@ -79,6 +80,7 @@ export class ProxyWorker {
   private defaultContext: SecureContext | null = null
   private readonly lookup: IpcLookup
   private readonly counters: LeasedCounters
+  private readonly healthReports: HealthReports
   readonly cache: EntityCache
   private readonly pdk: PdkEnv
   private readonly catalog: PluginCatalog
@@ -95,6 +97,7 @@ export class ProxyWorker {
     this.lookup = new IpcLookup(send)
     this.cache = new EntityCache(this.lookup)
     this.counters = new LeasedCounters(send)
+    this.healthReports = new HealthReports(send)
     this.pdk = {
       log,
       cache: this.cache,
@@ -161,6 +164,9 @@ export class ProxyWorker {
       case 'counters-reclaim':
         this.counters.reclaim(m.id, m.keys)
         break
+      case 'health':
+        applyHealth(m.upstream, m.unhealthy)
+        break
     }
   }
 
@@ -203,6 +209,7 @@ export class ProxyWorker {
         (err) => this.log.error('proxy request failed: ', err),
         tls,
         this.pdk,
+        this.healthReports.report,
       )
       await this.listen()
     }

@@ -2,6 +2,8 @@
 // numeric offset, `/targets/all` pages the raw rows, and `/targets/{id or host:port}` reads,
 // updates (PUT and PATCH both update) or deletes one. Top-level `/targets` paths do not exist.
 
+import { isIP } from 'node:net'
+import { addressKey, splitTarget } from '../../balancer/address.js'
 import type { Dao } from '../../db/dao/dao.js'
 import { MAX_PAGE_SIZE } from '../../db/dao/dao.js'
 import { errors } from '../../db/dao/errors.js'
@@ -9,7 +11,7 @@ import { isUuid } from '../../db/schema/validate.js'
 import { normalizeTarget } from '../../db/schema/validators/targets.js'
 import type { Row } from '../../db/strategies/strategy.js'
 import type { AdminContext } from '../context.js'
-import { type AdminRequest, type Handler, noContent, notFound, ok } from '../http.js'
+import { type AdminRequest, badRequest, type Handler, noContent, notFound, ok } from '../http.js'
 import type { Router } from '../router.js'
 import { bodyArgs, entityKey, pageOffset, pageSize } from './entities.js'
 
@@ -111,7 +113,109 @@ export function addTargetEndpoints(router: Router<Handler<AdminContext>>): void 
     },
   })
 
+  addHealthEndpoints(router)
+
   router.remove('/targets')
   router.remove('/targets/:targets')
   router.remove('/targets/:targets/upstream')
+}
+
+type Health = 'HEALTHY' | 'UNHEALTHY' | 'HEALTHCHECKS_OFF' | 'DNS_ERROR'
+
+/** A target's health data as Kong reports it (admin-api.md §8.8). */
+function targetHealth(ctx: AdminContext, upstream: Row, target: Row): { health: Health; data: Row } {
+  const view = ctx.health?.view(String(upstream.id)) ?? null
+  const { host, port } = splitTarget(String(target.target))
+  const weight = Number(target.weight ?? 100)
+  const off = view === null || !view.enabled || weight === 0
+  const healthy = view === null ? true : view.healthy(addressKey(host, port))
+  const addressHealth: Health = off ? 'HEALTHCHECKS_OFF' : healthy ? 'HEALTHY' : 'UNHEALTHY'
+  return {
+    health: addressHealth,
+    data: {
+      host,
+      port,
+      nodeWeight: weight,
+      dns: isIP(host) === 6 ? 'AAAA' : 'A',
+      weight: { total: weight, available: healthy ? weight : 0, unavailable: healthy ? 0 : weight },
+      addresses: [{ ip: host, port, weight, health: addressHealth }],
+    },
+  }
+}
+
+function addHealthEndpoints(router: Router<Handler<AdminContext>>): void {
+  router.add('/upstreams/:upstreams/health', {
+    GET: async (req, ctx) => {
+      const upstream = await loadUpstream(req, ctx)
+      if (!upstream) return notFound()
+      const targets = await allTargets(ctx.db.dao('targets'), String(upstream.id))
+      const withHealth = targets.map((t) => {
+        const { health, data } = targetHealth(ctx, upstream, t)
+        return { ...t, health, data }
+      })
+      if (String(req.query.balancer_health) === '1') {
+        const view = ctx.health?.view(String(upstream.id)) ?? null
+        let total = 0
+        let available = 0
+        for (const t of withHealth) {
+          const w = t.data.weight as { total: number; available: number }
+          total += w.total
+          available += w.available
+        }
+        const threshold = view?.config.threshold ?? 0
+        const healthy = total > 0 && (available / total) * 100 > threshold
+        const state = healthy ? 'HEALTHY' : 'UNHEALTHY'
+        return ok({
+          data: {
+            id: upstream.id,
+            health: view?.enabled ? state : 'HEALTHCHECKS_OFF',
+            balancer_health: state,
+            details: {
+              healthy,
+              weight: { total, available, unavailable: total - available },
+              hosts: withHealth.map((t) => t.data),
+            },
+          },
+          next: null,
+          node_id: ctx.nodeId,
+        })
+      }
+      return ok({ data: withHealth, next: null, node_id: ctx.nodeId })
+    },
+  })
+
+  const setHealth =
+    (healthy: boolean): Handler<AdminContext> =>
+    async (req, ctx) => {
+      const upstream = await loadUpstream(req, ctx)
+      if (!upstream) return notFound()
+      const target = await loadTarget(req, ctx, upstream)
+      if (!target) return notFound()
+      const t = splitTarget(String(target.target))
+      const key = addressKey(t.host, t.port)
+      const address = req.params.address
+      if (address !== undefined) {
+        const a = normalizeTarget(decodeURIComponent(address))
+        if (!('target' in a)) return badRequest(`invalid address '${address}'`)
+        const { host, port } = splitTarget(a.target)
+        // (one address per target until hostnames expand to their DNS records)
+        if (addressKey(host, port) !== key) return badRequest(`no such address: ${address}`)
+      }
+      ctx.health?.set(String(upstream.id), [key], healthy)
+      return noContent()
+    }
+  for (const [suffix, healthy] of [
+    ['healthy', true],
+    ['unhealthy', false],
+  ] as const) {
+    // PUT as Kong 3.x; POST as older Kong releases (and their clients) used
+    router.add(`/upstreams/:upstreams/targets/:targets/${suffix}`, {
+      PUT: setHealth(healthy),
+      POST: setHealth(healthy),
+    })
+    router.add(`/upstreams/:upstreams/targets/:targets/:address/${suffix}`, {
+      PUT: setHealth(healthy),
+      POST: setHealth(healthy),
+    })
+  }
 }

@@ -1,0 +1,204 @@
+// The node's health checker (balancer.md §6), held by the primary: one state machine per
+// upstream address whatever the number of workers, one prober per node. Workers send passive
+// reports from proxied traffic (`health-report`) and receive every change (`health`: the
+// upstream's unhealthy addresses), which their balancers apply.
+import { addressKey, splitTarget } from '../balancer/address.js'
+import {
+  checksEnabled,
+  classify,
+  type HealthConfig,
+  type HealthEvent,
+  healthConfig,
+  type Origin,
+  UpstreamHealth,
+} from '../balancer/health.js'
+import type { Row } from './messages.js'
+import { type ProbeResult, probe } from './probe.js'
+
+export interface HealthTarget {
+  /** The target row. */
+  row: Row
+  host: string
+  port: number
+  weight: number
+  key: string
+}
+
+interface Upstream {
+  row: Row
+  health: UpstreamHealth
+  targets: HealthTarget[]
+  /** Next probe time of each address key (ms), and the probes running. */
+  next: Map<string, number>
+  running: Set<string>
+}
+
+/** One `upstream<TAB>address key<TAB>event` line per passive report. */
+export function encodeReports(reports: readonly [string, string, HealthEvent][]): string {
+  return reports.map((r) => r.join('\t')).join('\n')
+}
+
+export class NodeHealth {
+  private readonly upstreams = new Map<string, Upstream>()
+  private timer: NodeJS.Timeout | null = null
+
+  constructor(
+    /** Tells the workers an upstream's unhealthy addresses after a change. */
+    private readonly broadcast: (upstreamId: string, unhealthy: string[]) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Follows the configuration: upstreams and targets (rows of the replica). */
+  sync(upstreamRows: Iterable<Row>, targetRows: Iterable<Row>): void {
+    const targets = new Map<string, HealthTarget[]>()
+    for (const t of targetRows) {
+      const id = (t.upstream as { id: string }).id
+      const { host, port } = splitTarget(String(t.target))
+      const list = targets.get(id) ?? []
+      targets.set(id, list)
+      list.push({ row: t, host, port, weight: Number(t.weight ?? 100), key: addressKey(host, port) })
+    }
+    const seen = new Set<string>()
+    for (const row of upstreamRows) {
+      const id = String(row.id)
+      seen.add(id)
+      const config = healthConfig(row.healthchecks)
+      let u = this.upstreams.get(id)
+      const list = targets.get(id) ?? []
+      if (u === undefined) {
+        u = { row, health: new UpstreamHealth(config), targets: list, next: new Map(), running: new Set() }
+        this.upstreams.set(id, u)
+      } else {
+        u.row = row
+        u.health.config = config
+        u.targets = list
+      }
+      const before = u.health.unhealthy().join('\n')
+      u.health.retain(new Set(list.map((t) => t.key)))
+      // with checks off every address counts as healthy
+      if (!checksEnabled(config)) for (const key of u.health.unhealthy()) u.health.set(key, true)
+      if (u.health.unhealthy().join('\n') !== before) this.broadcast(id, u.health.unhealthy())
+    }
+    for (const id of this.upstreams.keys()) {
+      if (seen.has(id)) continue
+      this.upstreams.delete(id)
+      this.broadcast(id, [])
+    }
+    this.schedule()
+  }
+
+  /** Every upstream's unhealthy addresses (for a worker that starts). */
+  all(): [string, string[]][] {
+    const out: [string, string[]][] = []
+    for (const [id, u] of this.upstreams) {
+      const keys = u.health.unhealthy()
+      if (keys.length > 0) out.push([id, keys])
+    }
+    return out
+  }
+
+  /** Applies passive reports from a worker. */
+  reports(encoded: string): void {
+    for (const line of encoded.split('\n')) {
+      const [id, key, event] = line.split('\t')
+      if (event === undefined) continue
+      this.report(id, key, event as HealthEvent, 'passive')
+    }
+  }
+
+  report(id: string, key: string, event: HealthEvent, origin: Origin): void {
+    const u = this.upstreams.get(id)
+    if (u === undefined || !checksEnabled(u.health.config)) return
+    if (!u.targets.some((t) => t.key === key)) return
+    if (u.health.report(key, event, origin)) this.changed(id, u, key)
+  }
+
+  /** The Admin API's manual override; false when the upstream or address is unknown. */
+  set(id: string, keys: readonly string[], healthy: boolean): void {
+    const u = this.upstreams.get(id)
+    if (u === undefined) return
+    let changed = false
+    for (const key of keys) if (u.health.set(key, healthy)) changed = true
+    if (changed) this.changed(id, u, keys[0])
+  }
+
+  private changed(id: string, u: Upstream, key: string): void {
+    // a changed address is probed on its new state's schedule
+    u.next.delete(key)
+    this.broadcast(id, u.health.unhealthy())
+  }
+
+  /** The health view the Admin API reports. */
+  view(id: string): { config: HealthConfig; enabled: boolean; healthy(key: string): boolean } | null {
+    const u = this.upstreams.get(id)
+    if (u === undefined) return null
+    return {
+      config: u.health.config,
+      enabled: checksEnabled(u.health.config),
+      healthy: (key) => u.health.addresses.get(key)?.healthy ?? true,
+    }
+  }
+
+  // --- active probes -----------------------------------------------------------------------
+
+  private schedule(): void {
+    const active = [...this.upstreams.values()].some(
+      (u) => u.health.config.active.healthy.interval > 0 || u.health.config.active.unhealthy.interval > 0,
+    )
+    if (active && this.timer === null) {
+      this.timer = setInterval(() => this.tick(), 100)
+      this.timer.unref()
+    } else if (!active && this.timer !== null) {
+      clearInterval(this.timer)
+      this.timer = null
+    }
+  }
+
+  private tick(): void {
+    const now = this.now()
+    for (const [id, u] of this.upstreams) {
+      const a = u.health.config.active
+      for (const t of u.targets) {
+        if (t.weight <= 0 || u.running.has(t.key)) continue
+        if (u.running.size >= a.concurrency) break
+        const healthy = u.health.addresses.get(t.key)?.healthy ?? true
+        const interval = healthy ? a.healthy.interval : a.unhealthy.interval
+        if (!(interval > 0)) continue
+        const next = u.next.get(t.key)
+        if (next === undefined) {
+          // first probe of this address (or of its new state): one interval from now
+          u.next.set(t.key, now + interval * 1000)
+          continue
+        }
+        if (next > now) continue
+        u.running.add(t.key)
+        const hostHeader = (u.row.host_header as string | null) ?? t.host
+        void probe({
+          type: a.type,
+          host: t.host,
+          port: t.port,
+          timeout: a.timeout,
+          path: a.http_path,
+          hostHeader,
+          sni: a.https_sni,
+          verify: a.https_verify_certificate,
+          headers: a.headers,
+        }).then((r) => this.probed(id, t.key, r, interval))
+      }
+    }
+  }
+
+  private probed(id: string, key: string, r: ProbeResult, interval: number): void {
+    const u = this.upstreams.get(id)
+    if (u === undefined) return
+    u.running.delete(key)
+    u.next.set(key, this.now() + interval * 1000)
+    const event = 'status' in r ? classify(u.health.config, 'active', r.status) : r.event
+    if (event !== null) this.report(id, key, event, 'active')
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer)
+    this.timer = null
+  }
+}

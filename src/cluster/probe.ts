@@ -1,0 +1,66 @@
+// One active health probe (balancer.md §6.4): a TCP connect, or an HTTP(S) `GET <http_path>`
+// whose status line is classified by the caller. Never throws: the outcome is a report.
+import net from 'node:net'
+import tls from 'node:tls'
+import type { HealthEvent } from '../balancer/health.js'
+
+export interface ProbeSpec {
+  type: string
+  host: string
+  port: number
+  /** Seconds for connect, send and receive. */
+  timeout: number
+  path: string
+  /** The Host header (and SNI unless `sni` is set). */
+  hostHeader: string
+  sni: string | null
+  verify: boolean
+  headers: Record<string, string[]> | null
+}
+
+/** The probe's outcome: a status (http/https) or an event (tcp, and failures). */
+export type ProbeResult = { status: number } | { event: HealthEvent }
+
+export function probe(spec: ProbeSpec): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let done = false
+    const finish = (r: ProbeResult) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(r)
+    }
+    const secure = spec.type === 'https' || spec.type === 'grpcs'
+    const socket = secure
+      ? tls.connect({
+          host: spec.host,
+          port: spec.port,
+          servername: net.isIP(spec.sni ?? spec.hostHeader) ? undefined : (spec.sni ?? spec.hostHeader),
+          rejectUnauthorized: spec.verify,
+        })
+      : net.connect({ host: spec.host, port: spec.port })
+    const timer = setTimeout(() => finish({ event: 'timeout' }), Math.max(1, spec.timeout * 1000))
+    socket.on('error', () => finish({ event: 'tcp' }))
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      if (spec.type === 'tcp') {
+        finish({ event: 'success' })
+        return
+      }
+      let head = `GET ${spec.path} HTTP/1.0\r\nHost: ${spec.hostHeader}\r\n`
+      for (const [name, values] of Object.entries(spec.headers ?? {}))
+        for (const v of values) head += `${name}: ${v}\r\n`
+      socket.write(`${head}\r\n`)
+      let received = ''
+      socket.setEncoding('latin1')
+      socket.on('data', (chunk: string) => {
+        received += chunk
+        const eol = received.indexOf('\r\n')
+        if (eol === -1 && received.length < 1024) return
+        const m = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(received)
+        finish(m ? { status: Number(m[1]) } : { event: 'http' })
+      })
+      socket.on('end', () => finish({ event: 'tcp' }))
+    })
+  })
+}
