@@ -66,6 +66,11 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
   private target: UpstreamTarget = { key: '', host: '', port: 0 }
   /** Consistent hashing: the request's hash value, and a cookie made up for it (handler). */
   balance: HashResult | null = null
+  /**
+   * The Host header names each attempt's target (balancer.md §7: an upstream without
+   * host_header, the client's Host not preserved, no plugin's Host).
+   */
+  hostFromTarget = false
   /** The balancer's state for this request, and the address of the current attempt. */
   private handle: Handle | null = null
   private address: BalancedAddress | null = null
@@ -85,7 +90,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     private readonly body: Buffer | IncomingMessage | null,
     private readonly clientTrailers: boolean,
     /** The Host header sent upstream (its name is the TLS SNI). */
-    private readonly upstreamHost: string,
+    private upstreamHost: string,
     /** The request's plugin state, when plugins run on it. */
     readonly plugins: RequestState | null = null,
   ) {
@@ -145,6 +150,21 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     return { host: a.ip, port: s.port }
   }
 
+  /** Host header (and SNI) of an attempt on `a`: its host, and its port unless the default. */
+  private targetHost(a: BalancedAddress, protocol: string): void {
+    const secure = protocol === 'https' || protocol === 'grpcs'
+    const host = a.host.includes(':') ? `[${a.host}]` : a.host
+    const value = a.port === (secure ? 443 : 80) ? host : `${host}:${a.port}`
+    this.upstreamHost = value
+    const h = this.headers
+    for (let i = 0; i < h.length; i += 2) {
+      if (h[i] === 'Host') {
+        h[i + 1] = value
+        return
+      }
+    }
+  }
+
   /** The current attempt's address is done with; `seconds` feeds the latency average. */
   private release(seconds?: number): void {
     const a = this.address
@@ -176,6 +196,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     this.tries.push({ ip, port, balancer_start: Date.now(), balancer_latency: 0 })
     this.target.host = ip
     this.target.port = port
+    if (this.hostFromTarget && this.address !== null) this.targetHost(this.address, s.protocol)
     const tls = s.tls ? this.deps.tls.choose(s, this.upstreamHost) : null
     // The common case (an IP service host, plain HTTP) reuses the key made at snapshot build.
     const key = s.hostIsIp && ip === s.host && port === s.port ? s.plainPoolKey : `${ip}|${port}`

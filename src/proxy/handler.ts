@@ -64,6 +64,8 @@ interface Upstream {
   upstreamHost: string
   /** Consistent hashing: the request's hash value (and a cookie made up for it). */
   balance: HashResult | null
+  /** Each attempt's Host names its target (balancer.md §7). */
+  hostFromTarget: boolean
 }
 
 /** One request on its way through the handler (one object, every field set: one shape). */
@@ -285,7 +287,21 @@ export class ProxyHandler {
     if (clientTrailers) headers.push('TE', 'trailers')
     const hash = service.upstream?.hash
     const balance = hash ? hashValue(hash, this.hashSource(p, match)) : null
-    const up: Upstream = { service, method, target, headers, clientTrailers, upstreamHost, balance }
+    const hostFromTarget =
+      service.upstream !== null &&
+      service.upstream.hostHeader === null &&
+      !st?.upHost &&
+      !(route.preserve_host && head.host !== undefined)
+    const up: Upstream = {
+      service,
+      method,
+      target,
+      headers,
+      clientTrailers,
+      upstreamHost,
+      balance,
+      hostFromTarget,
+    }
     const replaced = st?.upBody ?? st?.clientBody
     if (replaced !== undefined) {
       this.start(p, up, replaced)
@@ -336,6 +352,7 @@ export class ProxyHandler {
     )
     if (websocket) exchange.tunnel = p.upgrade!
     exchange.balance = up.balance
+    exchange.hostFromTarget = up.hostFromTarget
     exchange.start()
   }
 

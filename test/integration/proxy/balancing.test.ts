@@ -10,9 +10,9 @@ import { startUpstream, type Upstream } from '../../helpers/upstream.js'
 
 /** An upstream server that answers with its name (after `delay` ms). */
 function named(name: string, delay = 0): Promise<Upstream> {
-  return startUpstream((_req: http.IncomingMessage, res: http.ServerResponse) => {
+  return startUpstream((req: http.IncomingMessage, res: http.ServerResponse) => {
     const reply = () => {
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-served-by': name })
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-served-by': name, 'x-host': req.headers.host })
       res.end(name)
     }
     if (delay > 0) setTimeout(reply, delay)
@@ -42,7 +42,7 @@ describe('load balancing', () => {
   async function balanced(
     upstream: Record<string, unknown>,
     targets: [Upstream | string, number][],
-    route: { paths: string[]; base: string; probe: string } | null = null,
+    route: { paths: string[]; base: string; probe: string; preserve_host?: boolean } | null = null,
   ): Promise<string> {
     seq++
     const name = `up-${process.pid}-${seq}.test`
@@ -54,7 +54,10 @@ describe('load balancing', () => {
       })
     await admin(gw, 'POST', '/services', { name: `svc-${name}`, host: name, port: 80 })
     const paths = route?.paths ?? [`/lb${seq}`]
-    const r = await admin(gw, 'POST', `/services/svc-${name}/routes`, { paths })
+    const r = await admin(gw, 'POST', `/services/svc-${name}/routes`, {
+      paths,
+      preserve_host: route?.preserve_host ?? false,
+    })
     routeIds.push(r.id as string)
     const url = `${gw.proxy}${route?.base ?? paths[0]}`
     await until(async () => (await send(`${url}${route?.probe ?? ''}`)).status !== 404)
@@ -101,6 +104,22 @@ describe('load balancing', () => {
     const r = await send(empty)
     assert.equal(r.status, 503)
     assert.equal(JSON.parse(r.body).message, 'failure to get a peer from the ring-balancer')
+  })
+
+  it('sends the target as Host (balancer.md §7), host_header instead, or the client Host if preserved', async () => {
+    const [a] = servers
+    const url = await balanced({}, [[a, 100]])
+    assert.equal((await send(url)).headers['x-host'], `127.0.0.1:${a.port}`)
+    const named = await balanced({ host_header: 'api.internal' }, [[a, 100]])
+    assert.equal((await send(named)).headers['x-host'], 'api.internal')
+    seq++
+    const kept = await balanced({}, [[a, 100]], {
+      paths: [`/keep${seq + 1}`],
+      base: `/keep${seq + 1}`,
+      probe: '',
+      preserve_host: true,
+    })
+    assert.equal((await send(kept, { headers: { host: 'client.test' } })).headers['x-host'], 'client.test')
   })
 
   it('retries a refused connection on the next target', async () => {
