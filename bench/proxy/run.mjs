@@ -139,6 +139,7 @@ async function startNginx(body, cpu) {
 }
 
 async function startSilverback(upstream, routes, workers, cpu, plugins = false) {
+  // plugins: true (key-auth + rate-limiting) or a seed argument such as `targets=…`
   const prefix = mkdtempSync(join(tmpdir(), 'bench-silverback-'))
   dirs.push(prefix)
   execFileSync(process.execPath, [
@@ -146,7 +147,7 @@ async function startSilverback(upstream, routes, workers, cpu, plugins = false) 
     prefix,
     upstream,
     String(routes),
-    ...(plugins ? ['plugins'] : []),
+    ...(plugins === true ? ['plugins'] : plugins ? [plugins] : []),
   ])
   const port = await freePort()
   const c = start(
@@ -248,10 +249,13 @@ async function main() {
   const withNginx = ensureTools()
   if (!withNginx) log('nginx not installed: the nginx rows are skipped (ratios to nginx unavailable)')
   // Upstream on cpu 0 with wrk.
+  // the upstream answers on 4 ports: the 4 targets of the upstream-entity row
+  const extraPorts = [await freePort(), await freePort(), await freePort()]
   let upstreamServer
   if (withNginx) {
+    const listens = (port) => [port, ...extraPorts].map((p) => `listen 127.0.0.1:${p};`).join(' ')
     upstreamServer = await startNginx(
-      (port) => `  server { listen 127.0.0.1:${port}; location / { return 200 '${'x'.repeat(100)}'; } }`,
+      (port) => `  server { ${listens(port)} location / { return 200 '${'x'.repeat(100)}'; } }`,
       0,
     )
   } else {
@@ -262,6 +266,8 @@ async function main() {
       { PORT: String(port) },
       0,
     )
+    for (const p of extraPorts)
+      start(process.execPath, [join(ROOT, 'bench/proxy/node-upstream.cjs')], { PORT: String(p) }, 0)
     upstreamServer = { port, pid: c.pid }
   }
   const upstreamPort = upstreamServer.port
@@ -304,6 +310,13 @@ async function main() {
     script,
     headers: { apikey: 'bench-key-1' },
   })
+  // 1 route → an upstream entity with 4 targets (round-robin), vs the same route to a plain URL
+  const fourTargets = `targets=${[upstreamPort, ...extraPorts].map((p) => `127.0.0.1:${p}`).join(',')}`
+  targets.push({
+    name: 'silverback-1w-upstream4',
+    ...(await startSilverback(upstream, 1, 1, 1, fourTargets)),
+    path: '/',
+  })
   targets.push({ name: 'silverback-1w-10k', ...(await startSilverback(upstream, 10000, 1, 1)), ...tenK })
   targets.push({ name: 'silverback-auto-10k', ...(await startSilverback(upstream, 10000, 'auto')), ...tenK })
 
@@ -341,6 +354,7 @@ async function main() {
       'vs node-minimal',
       'vs 1 route',
       'vs no plugins',
+      'vs plain service',
       'non-2xx',
     ],
   ]
@@ -356,6 +370,7 @@ async function main() {
       ratio(t.name, 'node-minimal').toFixed(2),
       t.name.endsWith('-10k') ? ratio(t.name, t.name.slice(0, -4)).toFixed(2) : '',
       t.name === 'silverback-1w-auth-rl' ? ratio(t.name, 'silverback-1w-keys').toFixed(2) : '',
+      t.name === 'silverback-1w-upstream4' ? ratio(t.name, 'silverback-1w').toFixed(2) : '',
       String(rs.reduce((s, r) => s + r.non2xx, 0)),
     ])
   }

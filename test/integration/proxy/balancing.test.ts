@@ -266,3 +266,41 @@ describe('load balancing', () => {
     }
   })
 })
+
+describe('upstream keep-alive settings', () => {
+  it('upstream_keepalive_max_requests and _pool_size = 0 are honoured, per target', async () => {
+    const a = await startUpstream()
+    const b = await startUpstream()
+    const gws: Gateway[] = []
+    try {
+      const envs: Record<string, string>[] = [
+        { UPSTREAM_KEEPALIVE_MAX_REQUESTS: '5' },
+        { UPSTREAM_KEEPALIVE_POOL_SIZE: '0' },
+      ]
+      for (const env of envs) {
+        const gw = await startGateway({ proxy: true, env })
+        gws.push(gw)
+        await admin(gw, 'POST', '/upstreams', { name: 'ka.test' })
+        for (const u of [a, b])
+          await admin(gw, 'POST', '/upstreams/ka.test/targets', { target: `127.0.0.1:${u.port}` })
+        await admin(gw, 'POST', '/services', { name: 'ka', host: 'ka.test' })
+        await admin(gw, 'POST', '/services/ka/routes', { paths: ['/ka'] })
+        await until(async () => (await send(`${gw.proxy}/ka`)).status === 200)
+        const before = [a.requests, a.connections, b.requests, b.connections]
+        for (let i = 0; i < 40; i++) assert.equal((await send(`${gw.proxy}/ka`)).status, 200)
+        const requests = a.requests - before[0] + b.requests - before[2]
+        const connections = a.connections - before[1] + b.connections - before[3]
+        assert.equal(requests, 40)
+        // 5 requests per connection, each target its own pool: 8 connections; no pool: 40
+        if (env.UPSTREAM_KEEPALIVE_MAX_REQUESTS)
+          assert.ok(connections >= 8 && connections <= 10, `${connections}`)
+        else assert.equal(connections, 40)
+        assert.ok(a.requests - before[0] >= 19 && b.requests - before[2] >= 19, 'both targets served')
+      }
+    } finally {
+      for (const gw of gws) await gw.stop()
+      await a.close()
+      await b.close()
+    }
+  })
+})
