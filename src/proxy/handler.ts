@@ -17,6 +17,7 @@ import type { DnsResolver } from '../dns/resolver.js'
 import type { PdkEnv } from '../pdk/state.js'
 import { RequestState } from '../pdk/state.js'
 import { escapeUpstreamPath, normalizeRequestPath, type RouteMatch, upstreamPath } from '../router/index.js'
+import { REQUEST_ID } from './access-log.js'
 import { Exchange, tokenSet } from './exchange.js'
 import type { Chain } from './plugins/index.js'
 import { hasPhase, recordGlobal, runAccess, runLog, runRewrite } from './plugins/runner.js'
@@ -120,7 +121,9 @@ export class ProxyHandler {
     const rawUrl = req.url ?? '/'
     const head = scanHeaders(req.rawHeaders, s.realIpHeader)
     const snapshot = this.snapshot
-    const p = new ProxyRequest(req, res, s, requestId(), started, head, rawUrl, listener, upgrade, snapshot)
+    const id = requestId()
+    ;(res as ServerResponse & { [REQUEST_ID]?: string })[REQUEST_ID] = id
+    const p = new ProxyRequest(req, res, s, id, started, head, rawUrl, listener, upgrade, snapshot)
     if (head.host === undefined && req.httpVersionMinor === 1 && req.httpVersionMajor === 1) {
       sendError(p, 400, 'Bad request', { lowLevel: true })
       return

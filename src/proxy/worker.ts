@@ -17,6 +17,7 @@ import { EntityCache } from '../pdk/cache.js'
 import type { LoadedPlugin } from '../pdk/instance.js'
 import type { PdkEnv } from '../pdk/state.js'
 import { PluginRegistry } from '../plugins/registry.js'
+import { ProxyAccessLog } from './access-log.js'
 import { socketState } from './connection.js'
 import { type ListenerInfo, ProxyHandler } from './handler.js'
 import { HealthReports } from './health-reports.js'
@@ -81,6 +82,8 @@ export class ProxyWorker {
   private readonly lookup: IpcLookup
   private readonly counters: LeasedCounters
   private readonly healthReports: HealthReports
+  /** proxy_access_log, null when off. */
+  private readonly accessLog: ProxyAccessLog | null
   readonly cache: EntityCache
   private readonly pdk: PdkEnv
   private readonly catalog: PluginCatalog
@@ -98,6 +101,8 @@ export class ProxyWorker {
     this.cache = new EntityCache(this.lookup)
     this.counters = new LeasedCounters(send)
     this.healthReports = new HealthReports(send)
+    const accessFile = conf.proxy_access_log
+    this.accessLog = accessFile && accessFile !== 'off' ? new ProxyAccessLog(accessFile) : null
     this.pdk = {
       log,
       cache: this.cache,
@@ -273,8 +278,10 @@ export class ProxyWorker {
     }
     // One listener for every response (`this` is the response): no closure per request.
     const worker = this
+    const access = this.accessLog
     const onResponseClose = function (this: http.ServerResponse): void {
       worker.activeRequests--
+      access?.write(this)
       const state = socketState(this.req.socket)
       state.active--
       state.idleSince = Date.now()
@@ -379,7 +386,7 @@ export class ProxyWorker {
     for (const socket of this.sockets) socket.destroy()
     await Promise.race([closed, new Promise((r) => setTimeout(r, 500))])
     this.engine.close()
-    await this.log.close()
+    await Promise.all([this.log.close(), this.accessLog?.close()])
     process.exit(0)
   }
 
