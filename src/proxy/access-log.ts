@@ -27,14 +27,19 @@ export const REQUEST_ID = Symbol('kong request id')
 
 type LoggedResponse = ServerResponse & { [REQUEST_ID]?: string }
 
-/** Quotes a header value as nginx does in logs (`"` and non-printables escaped as \xHH). */
+/** Escapes a logged value as nginx does: `"`, backslash, control and non-ASCII bytes as \xHH. */
 function quoted(v: string | string[] | undefined): string {
   if (v === undefined) return '-'
   const s = Array.isArray(v) ? v.join(', ') : v
-  return s.replace(
-    /["\\\x00-\x1f\x7f-\xff]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-  )
+  let out = ''
+  let from = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) continue
+    out += `${s.slice(from, i)}\\x${c.toString(16).toUpperCase().padStart(2, '0')}`
+    from = i + 1
+  }
+  return from === 0 ? s : out + s.slice(from)
 }
 
 export class ProxyAccessLog {
