@@ -10,8 +10,10 @@ export interface Address {
   readonly port: number
   readonly weight: number
   readonly isIp: boolean
-  /** `host:port` (IPv6 bracketed): sorts the ring and names the address in health reports. */
+  /** `host:port` (IPv6 bracketed): sorts the ring and identifies the address. */
   readonly key: string
+  /** The key health is kept under: the address's, or its target's for a hostname target. */
+  readonly healthKey: string
   /** False while marked unhealthy. */
   available: boolean
   /** Requests of this worker in flight to it (least-connections). */
@@ -28,14 +30,17 @@ export function makeAddress(
   port: number,
   weight: number,
   isIp: boolean,
+  healthKey?: string,
 ): Address {
+  const key = addressKey(host, port)
   return {
     target,
     host,
     port,
     weight,
     isIp,
-    key: addressKey(host, port),
+    key,
+    healthKey: healthKey ?? key,
     available: true,
     connections: 0,
     ewma: -1,

@@ -1,12 +1,14 @@
 // An upstream's balancer (balancer.md): its addresses and its algorithm. Built with the config
 // snapshot; a rebuild that leaves an upstream and its targets unchanged keeps the same balancer
 // (its round-robin position, connection counts and latency averages carry on).
-import { type Address, type Algorithm, type Handle, makeAddress, newHandle } from './address.js'
+import { isIP } from 'node:net'
+import { type Address, type Algorithm, addressKey, type Handle, makeAddress, newHandle } from './address.js'
 import { ConsistentHashing } from './consistent-hashing.js'
 import { unhealthyOf } from './health-view.js'
 import { Latency, recordLatency } from './latency.js'
 import { LeastConnections } from './least-connections.js'
 import { RoundRobin } from './round-robin.js'
+import type { TargetDns } from './target-dns.js'
 
 export type AlgorithmName = 'round-robin' | 'consistent-hashing' | 'least-connections' | 'latency'
 
@@ -27,8 +29,8 @@ export interface BalancerSpec {
 }
 
 export class Balancer {
-  readonly addresses: Address[]
-  private readonly algorithm: Algorithm
+  addresses: Address[] = []
+  private algorithm: Algorithm = new RoundRobin([])
   /** Identifies the spec this balancer was built from. */
   readonly signature: string
 
@@ -36,35 +38,62 @@ export class Balancer {
     readonly upstreamId: string,
     readonly spec: BalancerSpec,
     previous?: Balancer,
+    /** Expands hostname targets into their DNS records (none: a name is resolved when picked). */
+    private readonly dns?: TargetDns,
   ) {
     this.signature = signatureOf(spec)
-    const unhealthy = unhealthyOf(upstreamId)
-    const old = new Map(previous?.addresses.map((a) => [a.key, a]))
-    this.addresses = spec.targets
-      .filter((t) => t.weight > 0)
-      .map((t) => {
-        const a = makeAddress(t.target, t.host, t.port, t.weight, t.isIp)
-        const before = old.get(a.key)
-        if (before !== undefined) {
-          a.ewma = before.ewma
-          a.ewmaAt = before.ewmaAt
-        }
-        a.available = !unhealthy.has(a.key)
-        return a
-      })
-    this.applyHealth(unhealthy)
+    this.build(previous?.addresses ?? [])
+  }
+
+  /** Rebuilds the addresses (a hostname target's DNS answer changed). */
+  refresh(): void {
+    this.build(this.addresses)
+  }
+
+  /** Whether a target of this balancer is the hostname `name`. */
+  uses(name: string): boolean {
+    return this.spec.targets.some((t) => !t.isIp && t.host.toLowerCase() === name)
+  }
+
+  private build(old: readonly Address[]): void {
+    const spec = this.spec
+    const byKey = new Map(old.map((a) => [a.key, a]))
+    const list: Address[] = []
+    for (const t of spec.targets) {
+      if (t.weight <= 0) continue
+      const expanded =
+        t.isIp || this.dns === undefined ? undefined : this.dns.expand(t.host, t.port, t.weight)
+      if (expanded === undefined) {
+        list.push(makeAddress(t.target, t.host, t.port, t.weight, t.isIp))
+        continue
+      }
+      // health of an expanded target is kept per target (its `host:port`)
+      const healthKey = addressKey(t.host, t.port)
+      for (const x of expanded.addresses)
+        list.push(makeAddress(t.target, x.host, x.port, x.weight, isIP(x.host) !== 0, healthKey))
+    }
+    for (const a of list) {
+      const before = byKey.get(a.key)
+      if (before !== undefined) {
+        a.ewma = before.ewma
+        a.ewmaAt = before.ewmaAt
+        a.connections = before.connections
+      }
+    }
+    this.addresses = list
+    this.applyHealth(unhealthyOf(this.upstreamId))
     switch (spec.algorithm) {
       case 'consistent-hashing':
-        this.algorithm = new ConsistentHashing(this.addresses, spec.slots, spec.targets.length)
+        this.algorithm = new ConsistentHashing(list, spec.slots, spec.targets.length)
         break
       case 'least-connections':
-        this.algorithm = new LeastConnections(this.addresses)
+        this.algorithm = new LeastConnections(list)
         break
       case 'latency':
-        this.algorithm = new Latency(this.addresses)
+        this.algorithm = new Latency(list)
         break
       default:
-        this.algorithm = new RoundRobin(this.addresses)
+        this.algorithm = new RoundRobin(list)
     }
   }
 
@@ -97,7 +126,7 @@ export class Balancer {
     let total = 0
     let down = 0
     for (const a of this.addresses) {
-      a.available = !unhealthy.has(a.key)
+      a.available = !unhealthy.has(a.healthKey)
       total += a.weight
       if (!a.available) down += a.weight
     }
@@ -120,12 +149,23 @@ function signatureOf(spec: BalancerSpec): string {
 /** Keeps each upstream's balancer across snapshot rebuilds while its spec is unchanged. */
 export class BalancerRegistry {
   private byUpstream = new Map<string, Balancer>()
+  private dns: TargetDns | undefined
+
+  /** Expands hostname targets from now on (the worker's DNS settings). */
+  setDns(dns: TargetDns): void {
+    this.dns = dns
+  }
+
+  /** A hostname's DNS answer changed: the balancers using it rebuild their addresses. */
+  dnsChanged(name: string): void {
+    for (const b of this.byUpstream.values()) if (b.uses(name)) b.refresh()
+  }
 
   /** The balancer of upstream `id` for `spec`: the current one if the spec is the same. */
   balancer(id: string, spec: BalancerSpec): Balancer {
     const current = this.byUpstream.get(id)
     if (current !== undefined && current.signature === signatureOf(spec)) return current
-    const b = new Balancer(id, spec, current)
+    const b = new Balancer(id, spec, current, this.dns)
     this.byUpstream.set(id, b)
     return b
   }

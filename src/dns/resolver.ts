@@ -114,6 +114,16 @@ export class DnsResolver {
     return a
   }
 
+  /** The name servers queried (dns_resolver, or the system's), as `ip[:port]`. */
+  servers(): string[] {
+    return this.resolver.getServers()
+  }
+
+  /** The hosts file's addresses for `name`, if it has any. */
+  hostsEntry(name: string): Address[] | undefined {
+    return this.hosts.get(name.toLowerCase())
+  }
+
   /** Resolves (or returns the cached answer for) `name`. */
   async resolve(name: string): Promise<Address> {
     const hit = this.pick(name)

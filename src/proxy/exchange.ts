@@ -112,8 +112,9 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     const peer = this.peer()
     if (peer === undefined) {
       // DNS cache miss: resolve, then continue.
-      this.deps.dns.resolve(this.service.host).then(
-        (a) => this.send(a.ip, this.service.port),
+      const port = this.missPort
+      this.deps.dns.resolve(this.missName).then(
+        (a) => this.send(a.ip, port),
         (err: unknown) => this.peerError(err),
       )
       return
@@ -125,7 +126,14 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     this.send(peer.host, peer.port)
   }
 
-  /** The next peer: a balanced target, or the service host's address. Undefined = must resolve. */
+  /** The name (and port) `peer` found no cached address for. */
+  private missName = ''
+  private missPort = 0
+
+  /**
+   * The next peer: a balanced target, or the service host's address. Undefined: `missName` has
+   * to be resolved first.
+   */
   private peer(): { host: string; port: number } | Error | undefined {
     const s = this.service
     if (s.upstream) {
@@ -139,13 +147,21 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       this.balancer = balancer
       if (t.isIp) return t
       const a = this.deps.dns.pick(t.host)
-      if (a === undefined || a instanceof DnsError)
-        return a ?? new DnsError('dns server error: name error', true)
+      if (a instanceof DnsError) return a
+      if (a === undefined) {
+        this.missName = t.host
+        this.missPort = t.port
+        return undefined
+      }
       return { host: a.ip, port: t.port }
     }
     if (s.hostIsIp) return s
     const a: Address | DnsError | undefined = this.deps.dns.pick(s.host)
-    if (a === undefined) return undefined
+    if (a === undefined) {
+      this.missName = s.host
+      this.missPort = s.port
+      return undefined
+    }
     if (a instanceof DnsError) return a
     return { host: a.ip, port: s.port }
   }
@@ -238,7 +254,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     const up = this.service.upstream
     if (up?.passive && this.address !== null) {
       const event = status === 504 ? 'timeout' : classify(up.healthchecks, 'passive', status)
-      if (event !== null) this.deps.health?.(up.id, this.address.key, event)
+      if (event !== null) this.deps.health?.(up.id, this.address.healthKey, event)
     }
     this.headersAt = process.hrtime.bigint()
     const headers = this.responseHeaders(status, raw, false)
@@ -411,7 +427,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       // a retried connection-level failure; the final one counts as its status (502 is in no
       // default list, 504 is a timeout)
       const event = timeout ? 'timeout' : retry ? 'tcp' : classify(up.healthchecks, 'passive', 502)
-      if (event !== null) this.deps.health?.(up.id, this.address.key, event)
+      if (event !== null) this.deps.health?.(up.id, this.address.healthKey, event)
     }
     if (err.responseStarted || this.res.headersSent) {
       // Part of the response already went to the client: nothing better than cutting it.
@@ -428,8 +444,9 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
         return
       }
       if (peer === undefined) {
-        this.deps.dns.resolve(this.service.host).then(
-          (a) => this.send(a.ip, this.service.port),
+        const port = this.missPort
+        this.deps.dns.resolve(this.missName).then(
+          (a) => this.send(a.ip, port),
           () => this.fail(503, 'The upstream server is currently unavailable'),
         )
         return

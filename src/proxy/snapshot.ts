@@ -12,6 +12,7 @@ import { type AlgorithmName, type Balancer, BalancerRegistry, type TargetSpec } 
 import { type HashConfig, hashConfig } from '../balancer/hash-value.js'
 import { type HealthConfig, healthConfig, passiveEnabled } from '../balancer/health.js'
 import { setUnhealthy } from '../balancer/health-view.js'
+import { TargetDns, type TargetDnsOptions } from '../balancer/target-dns.js'
 import type { Row } from '../cluster/messages.js'
 import { compileRouter, compileRouterAsync, type Router, type RouterRoute } from '../router/index.js'
 import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
@@ -148,6 +149,11 @@ function hasHeaderRoutes(routes: readonly RouteData[]): boolean {
 
 /** The balancers of this process's snapshots (state such as connection counts outlives a rebuild). */
 const balancers = new BalancerRegistry()
+
+/** Expands hostname targets into their DNS records with these settings (a worker calls it once). */
+export function expandTargets(opts: TargetDnsOptions): void {
+  balancers.setDns(new TargetDns(opts, (name) => balancers.dnsChanged(name)))
+}
 
 /** A health change from the primary: remembered for later balancers, applied to the current one. */
 export function applyHealth(upstreamId: string, unhealthy: readonly string[]): void {

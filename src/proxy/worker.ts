@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { PrimaryMessage, Row, WorkerMessage } from '../cluster/messages.js'
 import type { Conf, Listener } from '../conf/index.js'
+import { parseNameServer } from '../dns/client.js'
 import { DnsResolver } from '../dns/resolver.js'
 import type { Logger, LogLevel } from '../log/logger.js'
 import { EntityCache } from '../pdk/cache.js'
@@ -26,7 +27,7 @@ import { LeasedCounters } from './plugins/counters.js'
 import { IpcLookup } from './plugins/lookup.js'
 import { Replica } from './replica.js'
 import { type ProxySettings, proxySettings } from './settings.js'
-import { applyHealth, buildSnapshotAsync, type Snapshot } from './snapshot.js'
+import { applyHealth, buildSnapshotAsync, expandTargets, type Snapshot } from './snapshot.js'
 import { type ClientUpgrade, upgradeResponse } from './tunnel.js'
 import { UpstreamEngine } from './upstream/index.js'
 import { UpstreamTls } from './upstream-tls.js'
@@ -131,6 +132,15 @@ export class ProxyWorker {
       notFoundTtl: Number(conf.dns_not_found_ttl ?? 30),
       errorTtl: Number(conf.dns_error_ttl ?? 1),
       order: (conf.dns_order as string[] | null) ?? undefined,
+    })
+    const dns = this.dns
+    expandTargets({
+      servers: dns.servers().map(parseNameServer),
+      order: (conf.dns_order as string[] | null) ?? ['LAST', 'SRV', 'A', 'CNAME'],
+      validTtl: (conf.dns_valid_ttl as number | null) ?? null,
+      notFoundTtl: Number(conf.dns_not_found_ttl ?? 30),
+      errorTtl: Number(conf.dns_error_ttl ?? 1),
+      hosts: (name) => dns.hostsEntry(name),
     })
   }
 
