@@ -14,6 +14,8 @@ export interface Address {
   readonly key: string
   /** The key health is kept under: the address's, or its target's for a hostname target. */
   readonly healthKey: string
+  /** The address comes from an SRV record (its `host` is the record's target name). */
+  fromSrv: boolean
   /** False while marked unhealthy. */
   available: boolean
   /** Requests of this worker in flight to it (least-connections). */
@@ -41,6 +43,7 @@ export function makeAddress(
     isIp,
     key,
     healthKey: healthKey ?? key,
+    fromSrv: false,
     available: true,
     connections: 0,
     ewma: -1,

@@ -69,8 +69,11 @@ export class Balancer {
       }
       // health of an expanded target is kept per target (its `host:port`)
       const healthKey = addressKey(t.host, t.port)
-      for (const x of expanded.addresses)
-        list.push(makeAddress(t.target, x.host, x.port, x.weight, isIP(x.host) !== 0, healthKey))
+      for (const x of expanded.addresses) {
+        const a = makeAddress(t.target, x.host, x.port, x.weight, isIP(x.host) !== 0, healthKey)
+        a.fromSrv = expanded.dns === 'SRV'
+        list.push(a)
+      }
     }
     for (const a of list) {
       const before = byKey.get(a.key)

@@ -26,6 +26,8 @@ interface Entry {
   expires: number
   timer: NodeJS.Timeout | null
   pending: boolean
+  /** The answer's TTL is 0: no addresses of its own, looked at again every 60 s. */
+  ttl0: boolean
 }
 
 export interface TargetDnsOptions {
@@ -62,12 +64,13 @@ export class TargetDns {
       return { dns: 'A', addresses: fromHosts.map((a) => ({ host: a.ip, port, weight })) }
     let e = this.entries.get(key)
     if (e === undefined) {
-      e = { value: null, records: [], type: null, expires: 0, timer: null, pending: false }
+      e = { value: null, records: [], type: null, expires: 0, timer: null, pending: false, ttl0: false }
       this.entries.set(key, e)
       void this.refresh(key, e)
     }
-    // no answer yet, or only failures: the name is resolved when picked (as a service host is)
-    if (e.value === null || e.type === null) return undefined
+    // no answer yet, only failures, or a TTL of 0: the name is resolved when picked (as a
+    // service host is; with TTL 0, on every request)
+    if (e.value === null || e.type === null || e.ttl0) return undefined
     return { dns: e.value.dns, addresses: addressesOf(e.type, e.records, port, weight) }
   }
 
@@ -94,7 +97,8 @@ export class TargetDns {
       e.records = found.records
       e.value = { dns: found.type, addresses: [] }
       const ttl = this.opts.validTtl ?? Math.min(...found.records.map((r) => r.ttl))
-      this.schedule(name, e, Math.max(ttl, 1) * 1000 + 500)
+      e.ttl0 = ttl === 0
+      this.schedule(name, e, ttl === 0 ? 60_000 : ttl * 1000 + 500)
     } else {
       // keep serving the previous answer when there is one
       if (e.type === null) {
@@ -136,7 +140,7 @@ export class TargetDns {
 }
 
 function signature(e: Entry): string {
-  return `${e.type}|${e.value?.dns}|${e.records.map((r) => `${r.address}/${r.port}/${r.weight}/${r.priority}`).join(',')}`
+  return `${e.type}|${e.ttl0}|${e.value?.dns}|${e.records.map((r) => `${r.address}/${r.port}/${r.weight}/${r.priority}`).join(',')}`
 }
 
 function addressesOf(

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Address as BalancedAddress, Handle } from '../balancer/address.js'
-import { newHandle } from '../balancer/address.js'
+import { newHandle, splitTarget } from '../balancer/address.js'
 import type { Balancer } from '../balancer/balancer.js'
 import type { HashResult } from '../balancer/hash-value.js'
 import { classify, type HealthEvent } from '../balancer/health.js'
@@ -166,10 +166,15 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     return { host: a.ip, port: s.port }
   }
 
-  /** Host header (and SNI) of an attempt on `a`: its host, and its port unless the default. */
+  /**
+   * Host header (and SNI) of an attempt on `a`: the target's host (an SRV record's target name
+   * with `use_srv_name`), and the address's port unless the scheme's default.
+   */
   private targetHost(a: BalancedAddress, protocol: string): void {
     const secure = protocol === 'https' || protocol === 'grpcs'
-    const host = a.host.includes(':') ? `[${a.host}]` : a.host
+    const target = splitTarget(a.target).host
+    const name = a.fromSrv && this.service.upstream?.useSrvName ? a.host : target
+    const host = name.includes(':') ? `[${name}]` : name
     const value = a.port === (secure ? 443 : 80) ? host : `${host}:${a.port}`
     this.upstreamHost = value
     const h = this.headers

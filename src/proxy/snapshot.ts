@@ -33,6 +33,8 @@ export interface UpstreamData {
   healthchecks: HealthConfig
   /** Proxied responses and failures are reported to the node's health checker. */
   passive: boolean
+  /** Host header from an SRV record's target name. */
+  useSrvName: boolean
 }
 
 export interface ServiceData {
@@ -198,6 +200,7 @@ function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
       hash: algorithm === 'consistent-hashing' ? hashConfig(u) : null,
       healthchecks,
       passive: passiveEnabled(healthchecks),
+      useSrvName: u.use_srv_name === true,
     })
   }
   balancers.retain(ids)

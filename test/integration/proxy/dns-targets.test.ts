@@ -10,8 +10,8 @@ import { admin, send, until } from '../../helpers/proxy.js'
 import { startUpstream, type Upstream } from '../../helpers/upstream.js'
 
 function named(name: string): Promise<Upstream> {
-  return startUpstream((_req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.writeHead(200, { 'x-served-by': name })
+  return startUpstream((req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(200, { 'x-served-by': name, 'x-host': req.headers.host })
     res.end(name)
   })
 }
@@ -34,6 +34,7 @@ describe('DNS targets', () => {
       'node.lb.test': { A: [{ ip: '127.0.0.1', ttl: 60 }] },
       'moving.lb.test': { SRV: [{ priority: 1, weight: 1, port: p1.port, target: 'node.lb.test', ttl: 1 }] },
       'plain.lb.test': { A: [{ ip: '127.0.0.1', ttl: 60 }] },
+      'zero.lb.test': { A: [{ ip: '127.0.0.1', ttl: 0 }] },
     })
     gw = await startGateway({ proxy: true, env: { DNS_RESOLVER: dns.address } })
   })
@@ -43,8 +44,12 @@ describe('DNS targets', () => {
     for (const s of servers) await s.close()
   })
 
-  async function route(name: string, target: string): Promise<string> {
-    await admin(gw, 'POST', '/upstreams', { name })
+  async function route(
+    name: string,
+    target: string,
+    upstream: Record<string, unknown> = {},
+  ): Promise<string> {
+    await admin(gw, 'POST', '/upstreams', { name, ...upstream })
     await admin(gw, 'POST', `/upstreams/${name}/targets`, { target })
     await admin(gw, 'POST', '/services', { name: `svc-${name}`, host: name })
     await admin(gw, 'POST', `/services/svc-${name}/routes`, { paths: [`/${name}`] })
@@ -79,6 +84,26 @@ describe('DNS targets', () => {
     const url = await route('a-upstream', `plain.lb.test:${servers[2].port}`)
     assert.deepEqual(await tally(url, 5), { p3: 5 })
     assert.ok(dns.queries.some((q) => q.name === 'plain.lb.test' && q.type === 'A'))
+  })
+
+  it('Host names the target (the SRV target name with use_srv_name), with the address port', async () => {
+    const [p1, p2, p3] = servers
+    const plain = await send(`${gw.proxy}/a-upstream`)
+    assert.equal(plain.headers['x-host'], `plain.lb.test:${p3.port}`)
+    const srv = await send(`${gw.proxy}/srv-upstream`)
+    const port = srv.headers['x-served-by'] === 'p1' ? p1.port : p2.port
+    assert.equal(srv.headers['x-host'], `svc.lb.test:${port}`)
+    const url = await route('srv-named', 'svc.lb.test:80', { use_srv_name: true })
+    const named = await send(url)
+    assert.match(named.headers['x-host'] as string, new RegExp(`^node\\.lb\\.test:(${p1.port}|${p2.port})$`))
+  })
+
+  it('a record with TTL 0 is resolved on every request', async () => {
+    const url = await route('zero-upstream', `zero.lb.test:${servers[0].port}`)
+    const before = dns.queries.filter((q) => q.name === 'zero.lb.test' && q.type === 'A').length
+    assert.deepEqual(await tally(url, 5), { p1: 5 })
+    const after = dns.queries.filter((q) => q.name === 'zero.lb.test' && q.type === 'A').length
+    assert.ok(after - before >= 5, `${after - before} queries for 5 requests`)
   })
 
   it('a changed answer is used once the TTL is over', async () => {

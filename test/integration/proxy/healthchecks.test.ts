@@ -61,7 +61,11 @@ function suite(workers: number) {
     })
 
     /** An upstream over `servers`, a service and a route; the route's URL once it proxies. */
-    async function balanced(healthchecks: Record<string, unknown>, servers: (Server | string)[]) {
+    async function balanced(
+      healthchecks: Record<string, unknown>,
+      servers: (Server | string)[],
+      service: Record<string, unknown> = {},
+    ) {
       seq++
       const name = `hc-${process.pid}-${seq}.test`
       await admin(gw, 'POST', '/upstreams', { name, healthchecks })
@@ -69,7 +73,7 @@ function suite(workers: number) {
         await admin(gw, 'POST', `/upstreams/${name}/targets`, {
           target: typeof s === 'string' ? s : `127.0.0.1:${s.port}`,
         })
-      await admin(gw, 'POST', '/services', { name: `svc-${name}`, host: name })
+      await admin(gw, 'POST', '/services', { name: `svc-${name}`, host: name, ...service })
       await admin(gw, 'POST', `/services/svc-${name}/routes`, { paths: [`/hc${seq}`] })
       const url = `${gw.proxy}/hc${seq}`
       await until(async () => (await send(url)).status !== 404)
@@ -152,6 +156,46 @@ function suite(workers: number) {
       } finally {
         await a.stop()
         await b.stop()
+      }
+    })
+
+    it('passive timeouts trip a target that stops answering; active tcp checks connect only', async () => {
+      const a = await server('a')
+      const hang = await server('hang')
+      const closed = await freePort()
+      try {
+        // the second target accepts connections and never answers
+        const { name, url } = await balanced({ passive: { unhealthy: { timeouts: 2 } } }, [a, hang], {
+          read_timeout: 150,
+          retries: 0,
+        })
+        await hang.stop()
+        const silent = await import('node:net').then((net) =>
+          net.createServer(() => {}).listen(hang.port, '127.0.0.1'),
+        )
+        try {
+          await until(async () => {
+            await send(url)
+            return (await health(name))[`127.0.0.1:${hang.port}`] === 'UNHEALTHY'
+          })
+          assert.deepEqual(await served(url, 6), new Set(['a']))
+        } finally {
+          silent.close()
+        }
+        const tcp = await balanced(
+          {
+            active: {
+              type: 'tcp',
+              healthy: { interval: 0.2, successes: 1 },
+              unhealthy: { interval: 0.2, tcp_failures: 1 },
+            },
+          },
+          [a, `127.0.0.1:${closed}`],
+        )
+        await until(async () => (await health(tcp.name))[`127.0.0.1:${closed}`] === 'UNHEALTHY')
+        assert.equal((await health(tcp.name))[`127.0.0.1:${a.port}`], 'HEALTHY')
+      } finally {
+        await a.stop()
       }
     })
 
