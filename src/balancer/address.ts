@@ -12,8 +12,6 @@ export interface Address {
   readonly isIp: boolean
   /** `host:port` (IPv6 bracketed): sorts the ring and identifies the address. */
   readonly key: string
-  /** The key health is kept under: the address's, or its target's for a hostname target. */
-  readonly healthKey: string
   /** The address comes from an SRV record (its `host` is the record's target name). */
   fromSrv: boolean
   /** False while marked unhealthy. */
@@ -32,7 +30,6 @@ export function makeAddress(
   port: number,
   weight: number,
   isIp: boolean,
-  healthKey?: string,
 ): Address {
   const key = addressKey(host, port)
   return {
@@ -42,7 +39,6 @@ export function makeAddress(
     weight,
     isIp,
     key,
-    healthKey: healthKey ?? key,
     fromSrv: false,
     available: true,
     connections: 0,

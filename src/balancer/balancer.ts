@@ -2,7 +2,7 @@
 // snapshot; a rebuild that leaves an upstream and its targets unchanged keeps the same balancer
 // (its round-robin position, connection counts and latency averages carry on).
 import { isIP } from 'node:net'
-import { type Address, type Algorithm, addressKey, type Handle, makeAddress, newHandle } from './address.js'
+import { type Address, type Algorithm, type Handle, makeAddress, newHandle } from './address.js'
 import { ConsistentHashing } from './consistent-hashing.js'
 import { unhealthyOf } from './health-view.js'
 import { Latency, recordLatency } from './latency.js'
@@ -67,10 +67,8 @@ export class Balancer {
         list.push(makeAddress(t.target, t.host, t.port, t.weight, t.isIp))
         continue
       }
-      // health of an expanded target is kept per target (its `host:port`)
-      const healthKey = addressKey(t.host, t.port)
       for (const x of expanded.addresses) {
-        const a = makeAddress(t.target, x.host, x.port, x.weight, isIP(x.host) !== 0, healthKey)
+        const a = makeAddress(t.target, x.host, x.port, x.weight, isIP(x.host) !== 0)
         a.fromSrv = expanded.dns === 'SRV'
         list.push(a)
       }
@@ -129,7 +127,7 @@ export class Balancer {
     let total = 0
     let down = 0
     for (const a of this.addresses) {
-      a.available = !unhealthy.has(a.healthKey)
+      a.available = !unhealthy.has(a.key)
       total += a.weight
       if (!a.available) down += a.weight
     }

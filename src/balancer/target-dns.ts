@@ -74,6 +74,12 @@ export class TargetDns {
     return { dns: e.value.dns, addresses: addressesOf(e.type, e.records, port, weight) }
   }
 
+  /** The DNS error of a name that has no answer (null: answered, or not asked yet). */
+  failure(name: string): string | null {
+    const e = this.entries.get(name.toLowerCase())
+    return e !== undefined && e.value !== null && e.type === null ? e.value.dns : null
+  }
+
   private async refresh(name: string, e: Entry): Promise<void> {
     if (e.pending || this.opts.servers.length === 0) return
     e.pending = true

@@ -2,6 +2,7 @@
 // upstream address whatever the number of workers, one prober per node. Workers send passive
 // reports from proxied traffic (`health-report`) and receive every change (`health`: the
 // upstream's unhealthy addresses), which their balancers apply.
+import { isIP } from 'node:net'
 import { addressKey, splitTarget } from '../balancer/address.js'
 import {
   checksEnabled,
@@ -12,8 +13,17 @@ import {
   type Origin,
   UpstreamHealth,
 } from '../balancer/health.js'
+import { TargetDns, type TargetDnsOptions } from '../balancer/target-dns.js'
 import type { Row } from './messages.js'
 import { type ProbeResult, probe } from './probe.js'
+
+export interface HealthAddress {
+  /** IP, or a name (an SRV record's target, or a name not expanded). */
+  host: string
+  port: number
+  weight: number
+  key: string
+}
 
 export interface HealthTarget {
   /** The target row. */
@@ -22,6 +32,9 @@ export interface HealthTarget {
   port: number
   weight: number
   key: string
+  /** Where its addresses come from: `A`, `AAAA`, `SRV`, or the DNS error (then none). */
+  dns: string
+  addresses: HealthAddress[]
 }
 
 interface Upstream {
@@ -42,21 +55,60 @@ export class NodeHealth {
   private readonly upstreams = new Map<string, Upstream>()
   private timer: NodeJS.Timeout | null = null
 
+  private lastRows: { upstreams: Row[]; targets: Row[] } = { upstreams: [], targets: [] }
+  private dns: TargetDns | null = null
+
   constructor(
     /** Tells the workers an upstream's unhealthy addresses after a change. */
     private readonly broadcast: (upstreamId: string, unhealthy: string[]) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Expands hostname targets into their DNS records, as the workers' balancers do, so health is
+   * kept per address. A changed answer re-syncs.
+   */
+  expandTargets(opts: TargetDnsOptions): void {
+    this.dns = new TargetDns(opts, () => this.sync(this.lastRows.upstreams, this.lastRows.targets))
+  }
+
+  private target(t: Row): HealthTarget {
+    const { host, port } = splitTarget(String(t.target))
+    const weight = Number(t.weight ?? 100)
+    const key = addressKey(host, port)
+    const target: HealthTarget = { row: t, host, port, weight, key, dns: 'A', addresses: [] }
+    const family = isIP(host)
+    if (family !== 0 || this.dns === null) {
+      target.dns = family === 6 ? 'AAAA' : 'A'
+      target.addresses.push({ host, port, weight, key })
+      return target
+    }
+    const expanded = this.dns.expand(host, port, weight)
+    if (expanded === undefined) {
+      const failure = this.dns.failure(host)
+      if (failure !== null) {
+        target.dns = failure
+        return target
+      }
+      // not answered yet: the name itself, until the answer comes
+      target.addresses.push({ host, port, weight, key })
+      return target
+    }
+    target.dns = expanded.dns
+    for (const a of expanded.addresses) target.addresses.push({ ...a, key: addressKey(a.host, a.port) })
+    return target
+  }
+
   /** Follows the configuration: upstreams and targets (rows of the replica). */
   sync(upstreamRows: Iterable<Row>, targetRows: Iterable<Row>): void {
+    this.lastRows = { upstreams: [...upstreamRows], targets: [...targetRows] }
+    upstreamRows = this.lastRows.upstreams
     const targets = new Map<string, HealthTarget[]>()
-    for (const t of targetRows) {
+    for (const t of this.lastRows.targets) {
       const id = (t.upstream as { id: string }).id
-      const { host, port } = splitTarget(String(t.target))
       const list = targets.get(id) ?? []
       targets.set(id, list)
-      list.push({ row: t, host, port, weight: Number(t.weight ?? 100), key: addressKey(host, port) })
+      list.push(this.target(t))
     }
     const seen = new Set<string>()
     for (const row of upstreamRows) {
@@ -74,7 +126,7 @@ export class NodeHealth {
         u.targets = list
       }
       const before = u.health.unhealthy().join('\n')
-      u.health.retain(new Set(list.map((t) => t.key)))
+      u.health.retain(new Set(list.flatMap((t) => t.addresses.map((a) => a.key))))
       // with checks off every address counts as healthy
       if (!checksEnabled(config)) for (const key of u.health.unhealthy()) u.health.set(key, true)
       if (u.health.unhealthy().join('\n') !== before) this.broadcast(id, u.health.unhealthy())
@@ -109,7 +161,7 @@ export class NodeHealth {
   report(id: string, key: string, event: HealthEvent, origin: Origin): void {
     const u = this.upstreams.get(id)
     if (u === undefined || !checksEnabled(u.health.config)) return
-    if (!u.targets.some((t) => t.key === key)) return
+    if (!u.targets.some((t) => t.addresses.some((a) => a.key === key))) return
     if (u.health.report(key, event, origin)) this.changed(id, u, key)
   }
 
@@ -129,13 +181,20 @@ export class NodeHealth {
   }
 
   /** The health view the Admin API reports. */
-  view(id: string): { config: HealthConfig; enabled: boolean; healthy(key: string): boolean } | null {
+  view(id: string): {
+    config: HealthConfig
+    enabled: boolean
+    healthy(key: string): boolean
+    /** The addresses of a target (`host:port` as stored), as the node sees them. */
+    target(target: string): HealthTarget | undefined
+  } | null {
     const u = this.upstreams.get(id)
     if (u === undefined) return null
     return {
       config: u.health.config,
       enabled: checksEnabled(u.health.config),
       healthy: (key) => u.health.addresses.get(key)?.healthy ?? true,
+      target: (target) => u.targets.find((t) => t.row.target === target),
     }
   }
 
@@ -159,31 +218,34 @@ export class NodeHealth {
     for (const [id, u] of this.upstreams) {
       const a = u.health.config.active
       for (const t of u.targets) {
-        if (t.weight <= 0 || u.running.has(t.key)) continue
-        if (u.running.size >= a.concurrency) break
-        const healthy = u.health.addresses.get(t.key)?.healthy ?? true
-        const interval = healthy ? a.healthy.interval : a.unhealthy.interval
-        if (!(interval > 0)) continue
-        const next = u.next.get(t.key)
-        if (next === undefined) {
-          // first probe of this address (or of its new state): one interval from now
-          u.next.set(t.key, now + interval * 1000)
-          continue
+        if (t.weight <= 0) continue
+        for (const ad of t.addresses) {
+          if (u.running.has(ad.key)) continue
+          if (u.running.size >= a.concurrency) break
+          const healthy = u.health.addresses.get(ad.key)?.healthy ?? true
+          const interval = healthy ? a.healthy.interval : a.unhealthy.interval
+          if (!(interval > 0)) continue
+          const next = u.next.get(ad.key)
+          if (next === undefined) {
+            // first probe of this address (or of its new state): one interval from now
+            u.next.set(ad.key, now + interval * 1000)
+            continue
+          }
+          if (next > now) continue
+          u.running.add(ad.key)
+          const hostHeader = (u.row.host_header as string | null) ?? t.host
+          void probe({
+            type: a.type,
+            host: ad.host,
+            port: ad.port,
+            timeout: a.timeout,
+            path: a.http_path,
+            hostHeader,
+            sni: a.https_sni,
+            verify: a.https_verify_certificate,
+            headers: a.headers,
+          }).then((r) => this.probed(id, ad.key, r, interval))
         }
-        if (next > now) continue
-        u.running.add(t.key)
-        const hostHeader = (u.row.host_header as string | null) ?? t.host
-        void probe({
-          type: a.type,
-          host: t.host,
-          port: t.port,
-          timeout: a.timeout,
-          path: a.http_path,
-          hostHeader,
-          sni: a.https_sni,
-          verify: a.https_verify_certificate,
-          headers: a.headers,
-        }).then((r) => this.probed(id, t.key, r, interval))
       }
     }
   }

@@ -1,11 +1,15 @@
 // The primary process of a node: configuration, store (with automatic bootstrap of the embedded
 // default), the Admin API and the Status API, and the proxy workers, which it feeds with the
 // entities they need and every committed change (see docs/architecture.md).
+
+import { Resolver } from 'node:dns'
+import { readFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import { hostname } from 'node:os'
 import type { AdminContext } from '../admin/context.js'
 import { buildAdminRouter, YAML_PATHS } from '../admin/index.js'
 import { createAdminHandler } from '../admin/server.js'
+import type { TargetDnsOptions } from '../balancer/target-dns.js'
 import { CounterTable } from '../cluster/counters.js'
 import { NodeHealth } from '../cluster/health.js'
 import { PROXY_ENTITIES, type ReplicaEvent, type Row } from '../cluster/messages.js'
@@ -15,6 +19,8 @@ import type { ChangeBatch, DB } from '../db/dao/db.js'
 import { createDB, createStrategy, migrationNamespaces } from '../db/index.js'
 import { bootstrap, finish, NEEDS_BOOTSTRAP_MSG, schemaState, up } from '../db/migrations/runner.js'
 import type { Strategy } from '../db/strategies/strategy.js'
+import { parseNameServer } from '../dns/client.js'
+import { type Address, parseHostsFile } from '../dns/resolver.js'
 import { AccessLog, Logger, type LogLevel } from '../log/logger.js'
 import { invalidationKeys } from '../pdk/cache.js'
 import { PluginRegistry } from '../plugins/registry.js'
@@ -31,6 +37,27 @@ export interface NodeOptions {
 }
 
 const PROXY_SET = new Set<string>(PROXY_ENTITIES)
+
+/** How the primary's health checker expands hostname targets: the workers' DNS settings. */
+function targetDnsOptions(conf: Conf): TargetDnsOptions {
+  const servers = (conf.dns_resolver as string[] | null) ?? []
+  let hosts = new Map<string, Address[]>()
+  if (conf.dns_hostsfile) {
+    try {
+      hosts = parseHostsFile(readFileSync(String(conf.dns_hostsfile), 'utf8'))
+    } catch {
+      // no hosts file: DNS only
+    }
+  }
+  return {
+    servers: (servers.length > 0 ? servers : new Resolver().getServers()).map(parseNameServer),
+    order: (conf.dns_order as string[] | null) ?? ['LAST', 'SRV', 'A', 'CNAME'],
+    validTtl: (conf.dns_valid_ttl as number | null) ?? null,
+    notFoundTtl: Number(conf.dns_not_found_ttl ?? 30),
+    errorTtl: Number(conf.dns_error_ttl ?? 1),
+    hosts: (name) => hosts.get(name),
+  }
+}
 
 function accessLine(req: IncomingMessage, status: number, ms: number): string {
   const ip = req.socket.remoteAddress ?? '-'
@@ -134,6 +161,7 @@ export class GatewayNode {
       entities[name] = rows
     }
     this.replica.load(0, entities)
+    this.health.expandTargets(targetDnsOptions(this.conf))
     this.syncHealth()
     this.db.on('change', (batch) => this.onChange(batch))
   }

@@ -259,7 +259,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
     const up = this.service.upstream
     if (up?.passive && this.address !== null) {
       const event = status === 504 ? 'timeout' : classify(up.healthchecks, 'passive', status)
-      if (event !== null) this.deps.health?.(up.id, this.address.healthKey, event)
+      if (event !== null) this.deps.health?.(up.id, this.address.key, event)
     }
     this.headersAt = process.hrtime.bigint()
     const headers = this.responseHeaders(status, raw, false)
@@ -432,7 +432,7 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
       // a retried connection-level failure; the final one counts as its status (502 is in no
       // default list, 504 is a timeout)
       const event = timeout ? 'timeout' : retry ? 'tcp' : classify(up.healthchecks, 'passive', 502)
-      if (event !== null) this.deps.health?.(up.id, this.address.healthKey, event)
+      if (event !== null) this.deps.health?.(up.id, this.address.key, event)
     }
     if (err.responseStarted || this.res.headersSent) {
       // Part of the response already went to the client: nothing better than cutting it.

@@ -128,17 +128,31 @@ function targetHealth(ctx: AdminContext, upstream: Row, target: Row): { health: 
   const { host, port } = splitTarget(String(target.target))
   const weight = Number(target.weight ?? 100)
   const off = view === null || !view.enabled || weight === 0
-  const healthy = view === null ? true : view.healthy(addressKey(host, port))
-  const addressHealth: Health = off ? 'HEALTHCHECKS_OFF' : healthy ? 'HEALTHY' : 'UNHEALTHY'
+  const known = view?.target(String(target.target))
+  const addresses = known?.addresses ?? [{ host, port, weight, key: addressKey(host, port) }]
+  let available = 0
+  let total = 0
+  const list = addresses.map((a) => {
+    const healthy = view === null ? true : view.healthy(a.key)
+    total += a.weight
+    if (healthy) available += a.weight
+    const health: Health = off ? 'HEALTHCHECKS_OFF' : healthy ? 'HEALTHY' : 'UNHEALTHY'
+    return { ip: a.host, port: a.port, weight: a.weight, health }
+  })
+  const dns = known?.dns ?? (isIP(host) === 6 ? 'AAAA' : 'A')
+  let health: Health
+  if (list.length === 0) health = 'DNS_ERROR'
+  else if (off) health = 'HEALTHCHECKS_OFF'
+  else health = list.some((a) => a.health === 'HEALTHY') ? 'HEALTHY' : 'UNHEALTHY'
   return {
-    health: addressHealth,
+    health,
     data: {
       host,
       port,
       nodeWeight: weight,
-      dns: isIP(host) === 6 ? 'AAAA' : 'A',
-      weight: { total: weight, available: healthy ? weight : 0, unavailable: healthy ? 0 : weight },
-      addresses: [{ ip: host, port, weight, health: addressHealth }],
+      dns,
+      weight: { total, available, unavailable: total - available },
+      addresses: list,
     },
   }
 }
@@ -191,17 +205,22 @@ function addHealthEndpoints(router: Router<Handler<AdminContext>>): void {
       if (!upstream) return notFound()
       const target = await loadTarget(req, ctx, upstream)
       if (!target) return notFound()
+      const view = ctx.health?.view(String(upstream.id))
       const t = splitTarget(String(target.target))
-      const key = addressKey(t.host, t.port)
+      const known = view?.target(String(target.target))?.addresses.map((a) => a.key) ?? [
+        addressKey(t.host, t.port),
+      ]
+      let keys = known
       const address = req.params.address
       if (address !== undefined) {
         const a = normalizeTarget(decodeURIComponent(address))
         if (!('target' in a)) return badRequest(`invalid address '${address}'`)
         const { host, port } = splitTarget(a.target)
-        // (one address per target until hostnames expand to their DNS records)
-        if (addressKey(host, port) !== key) return badRequest(`no such address: ${address}`)
+        const key = addressKey(host, port)
+        if (!known.includes(key)) return badRequest(`no such address: ${address}`)
+        keys = [key]
       }
-      ctx.health?.set(String(upstream.id), [key], healthy)
+      ctx.health?.set(String(upstream.id), keys, healthy)
       return noContent()
     }
   for (const [suffix, healthy] of [

@@ -106,6 +106,42 @@ describe('DNS targets', () => {
     assert.ok(after - before >= 5, `${after - before} queries for 5 requests`)
   })
 
+  it('health is kept per address of a hostname target; an unresolvable name is a DNS_ERROR', async () => {
+    const [p1, p2] = servers
+    const url = await route('health-srv', 'svc.lb.test:80', {
+      healthchecks: { passive: { unhealthy: { tcp_failures: 3 } } },
+    })
+    const body = await admin(gw, 'GET', '/upstreams/health-srv/health')
+    const [t] = body.data as {
+      health: string
+      data: { dns: string; addresses: { ip: string; port: number; weight: number; health: string }[] }
+    }[]
+    assert.equal(t.health, 'HEALTHY')
+    assert.equal(t.data.dns, 'SRV')
+    assert.deepEqual(
+      t.data.addresses.map((a) => [a.ip, a.port, a.weight, a.health]).sort(),
+      [
+        ['node.lb.test', p1.port, 1, 'HEALTHY'],
+        ['node.lb.test', p2.port, 3, 'HEALTHY'],
+      ].sort(),
+    )
+    const put = async (path: string) =>
+      (await fetch(`${gw.admin}/upstreams/health-srv/targets/svc.lb.test:80/${path}`, { method: 'PUT' }))
+        .status
+    assert.equal(await put(`node.lb.test:${p2.port}/unhealthy`), 204)
+    await until(async () => (await tally(url, 4)).p1 === 4)
+    assert.deepEqual(await tally(url, 8), { p1: 8 })
+    assert.equal(await put('healthy'), 204)
+    await until(async () => (await tally(url, 8)).p2 !== undefined)
+
+    await admin(gw, 'POST', '/upstreams', { name: 'health-nx' })
+    await admin(gw, 'POST', '/upstreams/health-nx/targets', { target: 'missing.lb.test:80' })
+    await until(async () => {
+      const h = (await admin(gw, 'GET', '/upstreams/health-nx/health')).data as { health: string }[]
+      return h[0]?.health === 'DNS_ERROR'
+    })
+  })
+
   it('a changed answer is used once the TTL is over', async () => {
     const url = await route('moving-upstream', 'moving.lb.test:80')
     assert.deepEqual(await tally(url, 4), { p1: 4 })
