@@ -62,6 +62,8 @@ export class NodeHealth {
     /** Tells the workers an upstream's unhealthy addresses after a change. */
     private readonly broadcast: (upstreamId: string, unhealthy: string[]) => void,
     private readonly now: () => number = Date.now,
+    /** A certificate entity's PEMs, for https probes with the upstream's client_certificate. */
+    private readonly certificate: (id: string) => { cert: string; key: string } | null = () => null,
   ) {}
 
   /**
@@ -234,7 +236,9 @@ export class NodeHealth {
           if (next > now) continue
           u.running.add(ad.key)
           const hostHeader = (u.row.host_header as string | null) ?? t.host
+          const certId = (u.row.client_certificate as { id?: string } | null)?.id
           void probe({
+            cert: certId ? this.certificate(certId) : null,
             type: a.type,
             host: ad.host,
             port: ad.port,

@@ -16,6 +16,8 @@ export interface ProbeSpec {
   sni: string | null
   verify: boolean
   headers: Record<string, string[]> | null
+  /** Client certificate and key (PEM) for https probes (the upstream's client_certificate). */
+  cert?: { cert: string; key: string } | null
 }
 
 /** The probe's outcome: a status (http/https) or an event (tcp, and failures). */
@@ -38,6 +40,7 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
           port: spec.port,
           servername: net.isIP(spec.sni ?? spec.hostHeader) ? undefined : (spec.sni ?? spec.hostHeader),
           rejectUnauthorized: spec.verify,
+          ...(spec.cert ? { cert: spec.cert.cert, key: spec.cert.key } : {}),
         })
       : net.connect({ host: spec.host, port: spec.port })
     const timer = setTimeout(() => finish({ event: 'timeout' }), Math.max(1, spec.timeout * 1000))

@@ -79,7 +79,15 @@ export class GatewayNode {
   /** Node-wide counters of the workers (kong.counters: rate-limiting's `local` policy). */
   private readonly counters = new CounterTable()
   /** Health checks of the upstreams' addresses, one state and one prober for the node. */
-  private readonly health = new NodeHealth((upstream, unhealthy) => this.workers?.health(upstream, unhealthy))
+  private readonly health = new NodeHealth(
+    (upstream, unhealthy) => this.workers?.health(upstream, unhealthy),
+    Date.now,
+    (id) => {
+      for (const c of this.replica.rows('certificates'))
+        if (c.id === id) return { cert: String(c.cert), key: String(c.key) }
+      return null
+    },
+  )
   private workers: WorkerSupervisor | null = null
   private admin?: ServerGroup
   private status?: ServerGroup

@@ -35,6 +35,8 @@ export interface UpstreamData {
   passive: boolean
   /** Host header from an SRV record's target name. */
   useSrvName: boolean
+  /** Certificate id for mTLS to the targets when the service has none. */
+  clientCertificate: string | null
 }
 
 export interface ServiceData {
@@ -201,6 +203,7 @@ function upstreamsByName(replica: Replica): Map<string, UpstreamData> {
       healthchecks,
       passive: passiveEnabled(healthchecks),
       useSrvName: u.use_srv_name === true,
+      clientCertificate: (u.client_certificate as { id?: string } | null)?.id ?? null,
     })
   }
   balancers.retain(ids)
@@ -220,7 +223,10 @@ function serviceData(s: Row, upstreams: Map<string, UpstreamData>): ServiceData 
           verify: s.tls_verify === true,
           verifyDepth: (s.tls_verify_depth as number | null) ?? null,
           caIds: (s.ca_certificates as string[] | null) ?? null,
-          clientCertificate: ((s.client_certificate as { id?: string } | null)?.id ?? null) as string | null,
+          // the upstream's certificate serves when the service has none
+          clientCertificate: ((s.client_certificate as { id?: string } | null)?.id ??
+            upstream?.clientCertificate ??
+            null) as string | null,
         }
       : null
   return {

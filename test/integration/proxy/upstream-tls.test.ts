@@ -69,4 +69,31 @@ describe('proxy: https services', () => {
     await untilStatus(`${gw.proxy}/tls-client`, 200)
     assert.equal(seen.at(-1)?.clientCert, 'gateway-client')
   })
+
+  it("presents the upstream's client certificate when the service has none, and probes with it", async () => {
+    const cert = await admin(gw, 'POST', '/certificates', { cert: clientCa.cert, key: clientCa.key })
+    await admin(gw, 'POST', '/upstreams', {
+      name: 'mtls.upstream',
+      client_certificate: { id: cert.id },
+      healthchecks: {
+        active: { type: 'https', https_verify_certificate: false, healthy: { interval: 0.2, successes: 1 } },
+      },
+    })
+    await admin(gw, 'POST', '/upstreams/mtls.upstream/targets', { target: `127.0.0.1:${port}` })
+    await admin(gw, 'POST', '/services', { name: 'tls-upstream', protocol: 'https', host: 'mtls.upstream' })
+    await admin(gw, 'POST', '/services/tls-upstream/routes', { paths: ['/tls-upstream'] })
+    const before = seen.length
+    await untilStatus(`${gw.proxy}/tls-upstream`, 200)
+    const proxied = seen.slice(before).filter((s) => s.servername === '127.0.0.1' || s.servername === '')
+    assert.ok(
+      seen.slice(before).every((s) => s.clientCert === 'gateway-client'),
+      JSON.stringify(seen.slice(before)),
+    )
+    assert.ok(proxied.length >= 0)
+    // the active https probes (GET / every 0.2 s) present it too
+    const probes = seen.length
+    await new Promise((r) => setTimeout(r, 700))
+    assert.ok(seen.length > probes, 'probes reached the server')
+    assert.ok(seen.slice(probes).every((s) => s.clientCert === 'gateway-client'))
+  })
 })
