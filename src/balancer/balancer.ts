@@ -76,9 +76,10 @@ export class Balancer {
     for (const a of list) {
       const before = byKey.get(a.key)
       if (before !== undefined) {
+        // (connections in flight stay counted on the object they were picked from, which is
+        // the one their end releases)
         a.ewma = before.ewma
         a.ewmaAt = before.ewmaAt
-        a.connections = before.connections
       }
     }
     this.addresses = list
@@ -176,8 +177,12 @@ export class BalancerRegistry {
     return this.byUpstream.get(id)
   }
 
-  /** Forgets the upstreams not in `ids` (after a rebuild). */
+  /** Forgets the upstreams not in `ids` (after a rebuild), and the names no target uses. */
   retain(ids: ReadonlySet<string>): void {
     for (const id of this.byUpstream.keys()) if (!ids.has(id)) this.byUpstream.delete(id)
+    const names = new Set<string>()
+    for (const b of this.byUpstream.values())
+      for (const t of b.spec.targets) if (!t.isIp) names.add(t.host.toLowerCase())
+    this.dns?.retain(names)
   }
 }

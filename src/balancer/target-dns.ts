@@ -68,16 +68,22 @@ export class TargetDns {
       this.entries.set(key, e)
       void this.refresh(key, e)
     }
-    // no answer yet, only failures, or a TTL of 0: the name is resolved when picked (as a
-    // service host is; with TTL 0, on every request)
-    if (e.value === null || e.type === null || e.ttl0) return undefined
+    // no answer yet, or a TTL of 0: the name is resolved when picked (as a service host is;
+    // with TTL 0, on every request)
+    if (e.value === null || e.ttl0) return undefined
+    // only failures: no addresses (the target gets no traffic, reported DNS_ERROR)
+    if (e.type === null) return { dns: e.value.dns, addresses: [] }
     return { dns: e.value.dns, addresses: addressesOf(e.type, e.records, port, weight) }
   }
 
-  /** The DNS error of a name that has no answer (null: answered, or not asked yet). */
-  failure(name: string): string | null {
-    const e = this.entries.get(name.toLowerCase())
-    return e !== undefined && e.value !== null && e.type === null ? e.value.dns : null
+  /** Whether the name's answer has a TTL of 0 (it is then resolved on every request). */
+  ttl0(name: string): boolean {
+    return this.entries.get(name.toLowerCase())?.ttl0 === true
+  }
+
+  /** Stops following the names no target uses any more. */
+  retain(names: ReadonlySet<string>): void {
+    for (const name of [...this.entries.keys()]) if (!names.has(name)) this.forget(name)
   }
 
   private async refresh(name: string, e: Entry): Promise<void> {
@@ -129,6 +135,8 @@ export class TargetDns {
 
   private schedule(name: string, e: Entry, ms: number): void {
     if (e.timer !== null) clearTimeout(e.timer)
+    // (setTimeout fires at once beyond 2^31 - 1 ms: a huge TTL waits at most ~24 days)
+    ms = Math.min(ms, 2 ** 31 - 1)
     e.expires = Date.now() + ms
     e.timer = setTimeout(() => {
       e.timer = null

@@ -87,12 +87,8 @@ export class NodeHealth {
     }
     const expanded = this.dns.expand(host, port, weight)
     if (expanded === undefined) {
-      const failure = this.dns.failure(host)
-      if (failure !== null) {
-        target.dns = failure
-        return target
-      }
-      // not answered yet: the name itself, until the answer comes
+      // not answered yet, or a TTL of 0: the name itself
+      if (this.dns.ttl0(host)) target.dns = 'ttl=0, virtual SRV'
       target.addresses.push({ host, port, weight, key })
       return target
     }
@@ -112,6 +108,10 @@ export class NodeHealth {
       targets.set(id, list)
       list.push(this.target(t))
     }
+    const names = new Set<string>()
+    for (const list of targets.values())
+      for (const t of list) if (isIP(t.host) === 0) names.add(t.host.toLowerCase())
+    this.dns?.retain(names)
     const seen = new Set<string>()
     for (const row of upstreamRows) {
       const id = String(row.id)
@@ -128,7 +128,9 @@ export class NodeHealth {
         u.targets = list
       }
       const before = u.health.unhealthy().join('\n')
-      u.health.retain(new Set(list.flatMap((t) => t.addresses.map((a) => a.key))))
+      const keys = new Set(list.flatMap((t) => t.addresses.map((a) => a.key)))
+      u.health.retain(keys)
+      for (const key of u.next.keys()) if (!keys.has(key)) u.next.delete(key)
       // with checks off every address counts as healthy
       if (!checksEnabled(config)) for (const key of u.health.unhealthy()) u.health.set(key, true)
       if (u.health.unhealthy().join('\n') !== before) this.broadcast(id, u.health.unhealthy())
@@ -248,7 +250,9 @@ export class NodeHealth {
             sni: a.https_sni,
             verify: a.https_verify_certificate,
             headers: a.headers,
-          }).then((r) => this.probed(id, ad.key, r, interval))
+          })
+            .catch((): ProbeResult => ({ event: 'tcp' }))
+            .then((r) => this.probed(id, ad.key, r, interval))
         }
       }
     }

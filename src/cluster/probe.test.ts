@@ -79,3 +79,16 @@ describe('probe', () => {
     assert.deepEqual(await probe(spec({ type: 'tcp', port })), { event: 'tcp' })
   })
 })
+
+describe('probe with a bad client certificate', () => {
+  it('fails as a tcp failure instead of throwing', async () => {
+    const server = net.createServer(() => {})
+    const port = await listen(server)
+    try {
+      const r = await probe(spec({ type: 'https', port, cert: { cert: '{vault://env/CERT}', key: 'nope' } }))
+      assert.deepEqual(r, { event: 'tcp' })
+    } finally {
+      server.close()
+    }
+  })
+})

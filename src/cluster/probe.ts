@@ -23,6 +23,13 @@ export interface ProbeSpec {
 /** The probe's outcome: a status (http/https) or an event (tcp, and failures). */
 export type ProbeResult = { status: number } | { event: HealthEvent }
 
+/** A Host header without its port (and IPv6 brackets): the TLS server name. */
+function hostOnly(host: string): string {
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'))
+  const colon = host.lastIndexOf(':')
+  return colon === -1 ? host : host.slice(0, colon)
+}
+
 export function probe(spec: ProbeSpec): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let done = false
@@ -34,15 +41,23 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
       resolve(r)
     }
     const secure = spec.type === 'https' || spec.type === 'grpcs'
-    const socket = secure
-      ? tls.connect({
-          host: spec.host,
-          port: spec.port,
-          servername: net.isIP(spec.sni ?? spec.hostHeader) ? undefined : (spec.sni ?? spec.hostHeader),
-          rejectUnauthorized: spec.verify,
-          ...(spec.cert ? { cert: spec.cert.cert, key: spec.cert.key } : {}),
-        })
-      : net.connect({ host: spec.host, port: spec.port })
+    const name = spec.sni ?? hostOnly(spec.hostHeader)
+    let socket: net.Socket
+    try {
+      socket = secure
+        ? tls.connect({
+            host: spec.host,
+            port: spec.port,
+            servername: net.isIP(name) ? undefined : name,
+            rejectUnauthorized: spec.verify,
+            ...(spec.cert ? { cert: spec.cert.cert, key: spec.cert.key } : {}),
+          })
+        : net.connect({ host: spec.host, port: spec.port })
+    } catch {
+      // e.g. a client certificate that is not PEM: the probe fails, the node does not
+      resolve({ event: 'tcp' })
+      return
+    }
     const timer = setTimeout(() => finish({ event: 'timeout' }), Math.max(1, spec.timeout * 1000))
     socket.on('error', () => finish({ event: 'tcp' }))
     socket.once(secure ? 'secureConnect' : 'connect', () => {

@@ -31,7 +31,7 @@ describe('DNS client', () => {
       { type: 'A', ttl: 20, address: '10.0.0.2' },
     ])
     assert.deepEqual(await query(server, 'api.test', 'AAAA'), [
-      { type: 'AAAA', ttl: 5, address: '0:0:0:0:0:0:0:1' },
+      { type: 'AAAA', ttl: 5, address: '0000:0000:0000:0000:0000:0000:0000:0001' },
     ])
     assert.deepEqual(await query(server, '_http._tcp.api.test', 'SRV'), [
       { type: 'SRV', ttl: 60, address: 'a.api.test', priority: 10, weight: 5, port: 8080 },

@@ -89,9 +89,10 @@ function readName(msg: Buffer, offset: number): [string, number] {
   throw new Error('name compression loop')
 }
 
+/** An IPv6 address written in full (8 groups of 4 digits), as targets are stored. */
 function ipv6(b: Buffer): string {
   const parts: string[] = []
-  for (let i = 0; i < 16; i += 2) parts.push(b.readUInt16BE(i).toString(16))
+  for (let i = 0; i < 16; i += 2) parts.push(b.readUInt16BE(i).toString(16).padStart(4, '0'))
   return parts.join(':')
 }
 

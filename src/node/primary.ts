@@ -80,7 +80,10 @@ export class GatewayNode {
   private readonly counters = new CounterTable()
   /** Health checks of the upstreams' addresses, one state and one prober for the node. */
   private readonly health = new NodeHealth(
-    (upstream, unhealthy) => this.workers?.health(upstream, unhealthy),
+    (upstream, unhealthy) => {
+      this.workers?.health(upstream, unhealthy)
+      this.incoming?.health(upstream, unhealthy)
+    },
     Date.now,
     (id) => {
       for (const c of this.replica.rows('certificates'))
@@ -89,6 +92,8 @@ export class GatewayNode {
     },
   )
   private workers: WorkerSupervisor | null = null
+  /** The workers a reload is starting, until they replace `workers`. */
+  private incoming: WorkerSupervisor | null = null
   private admin?: ServerGroup
   private status?: ServerGroup
   private adminAccess?: AccessLog
@@ -351,7 +356,13 @@ export class GatewayNode {
       } else {
         const certs = this.proxyCertificates(conf)
         const next = new WorkerSupervisor(conf, this.configSource(), this.log, () => certs)
-        await this.workers.replaceWith(next, 10_000)
+        // health changes during the hand-over reach the new workers too
+        this.incoming = next
+        try {
+          await this.workers.replaceWith(next, 10_000)
+        } finally {
+          this.incoming = null
+        }
         this.workers = next
       }
     } else await this.startWorkers()

@@ -100,9 +100,10 @@ export class Exchange implements UpstreamHandler, GatewayResponseContext {
 
   private readonly onClientClose = (): void => {
     // The client went away before the response ended: stop the upstream exchange.
-    if (!this.finished && this.attempt) {
+    // (also while the first DNS answer is awaited: no attempt starts for a client gone)
+    if (!this.finished) {
       this.finished = true
-      this.attempt.abort()
+      this.attempt?.abort()
     }
     this.release()
   }

@@ -213,7 +213,7 @@ function addHealthEndpoints(router: Router<Handler<AdminContext>>): void {
       let keys = known
       const address = req.params.address
       if (address !== undefined) {
-        const a = normalizeTarget(decodeURIComponent(address))
+        const a = normalizeTarget(address)
         if (!('target' in a)) return badRequest(`invalid address '${address}'`)
         const { host, port } = splitTarget(a.target)
         const key = addressKey(host, port)
