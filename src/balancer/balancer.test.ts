@@ -122,6 +122,15 @@ describe('least-connections', () => {
     )
   })
 
+  it('spreads light traffic: equal scores go round in turn', () => {
+    const b = balancer('least-connections', targets(3))
+    assert.deepEqual(Object.fromEntries(counts(b, 9)), {
+      '10.0.0.1:8000': 3,
+      '10.0.0.2:8000': 3,
+      '10.0.0.3:8000': 3,
+    })
+  })
+
   it('a retry goes to an address not tried yet, then starts over', () => {
     const b = balancer('least-connections', targets(2))
     const h = newHandle()

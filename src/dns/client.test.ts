@@ -40,6 +40,29 @@ describe('DNS client', () => {
     assert.deepEqual(await query(server, 'api.test', 'SRV'), [])
   })
 
+  it('asks again over TCP when the UDP answer is truncated', async () => {
+    dns.zone['big.test'] = {
+      truncate: true,
+      SRV: Array.from({ length: 40 }, (_, i) => ({
+        priority: 1,
+        weight: i,
+        port: 9000 + i,
+        target: `node-${i}.big.test`,
+        ttl: 30,
+      })),
+    }
+    const records = await query(parseNameServer(dns.address), 'big.test', 'SRV')
+    assert.equal(records.length, 40)
+    assert.deepEqual(records[39], {
+      type: 'SRV',
+      ttl: 30,
+      address: 'node-39.big.test',
+      priority: 1,
+      weight: 39,
+      port: 9039,
+    })
+  })
+
   it('fails with NXDOMAIN for an unknown name, and times out on silence', async () => {
     const server = parseNameServer(dns.address)
     await assert.rejects(

@@ -1,8 +1,9 @@
-// A small DNS client over UDP for what node:dns does not give: SRV records with their TTLs
-// (RFC 1035 messages, RFC 2782 SRV). One query per socket, answered or timed out; CNAMEs in the
-// answer are followed to the records of the name asked for.
+// A small DNS client for what node:dns does not give: SRV records with their TTLs (RFC 1035
+// messages, RFC 2782 SRV). One query per socket over UDP, answered or timed out; a truncated
+// answer is asked again over TCP. CNAMEs in the answer are followed to the records of the name
+// asked for.
 import dgram from 'node:dgram'
-import { isIP } from 'node:net'
+import net, { isIP } from 'node:net'
 
 export type RecordType = 'A' | 'AAAA' | 'SRV'
 
@@ -158,6 +159,13 @@ export function query(
     socket.on('error', (err) => done(new DnsQueryError(`dns server error: ${err.message}`, false)))
     socket.on('message', (msg) => {
       if (msg.length < 12 || msg.readUInt16BE(0) !== id) return
+      if (msg.readUInt16BE(2) & 0x0200) {
+        // truncated: the whole answer over TCP
+        clearTimeout(timer)
+        socket.close()
+        queryTcp(server, name, type, timeoutMs).then(resolve, reject)
+        return
+      }
       try {
         done(null, parseResponse(msg, name, type))
       } catch (err) {
@@ -167,5 +175,45 @@ export function query(
       }
     })
     socket.send(encodeQuery(id, name, TYPE_CODES[type]), server.port, server.host)
+  })
+}
+
+/** The same query over TCP (each message prefixed with its 2-byte length). */
+function queryTcp(
+  server: NameServer,
+  name: string,
+  type: RecordType,
+  timeoutMs: number,
+): Promise<DnsRecord[]> {
+  return new Promise((resolve, reject) => {
+    const id = nextId++ & 0xffff
+    const socket = net.connect({ host: server.host, port: server.port })
+    let received = Buffer.alloc(0)
+    const done = (err: Error | null, records?: DnsRecord[]) => {
+      clearTimeout(timer)
+      socket.destroy()
+      if (err) reject(err)
+      else resolve(records ?? [])
+    }
+    const timer = setTimeout(() => done(new DnsQueryError('dns server error: timeout', false)), timeoutMs)
+    socket.on('error', (err) => done(new DnsQueryError(`dns server error: ${err.message}`, false)))
+    socket.on('connect', () => {
+      const q = encodeQuery(id, name, TYPE_CODES[type])
+      const len = Buffer.alloc(2)
+      len.writeUInt16BE(q.length)
+      socket.write(Buffer.concat([len, q]))
+    })
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+      if (received.length < 2 || received.length < 2 + received.readUInt16BE(0)) return
+      const msg = received.subarray(2, 2 + received.readUInt16BE(0))
+      try {
+        done(null, parseResponse(msg, name, type))
+      } catch (err) {
+        done(
+          err instanceof DnsQueryError ? err : new DnsQueryError(`dns server error: ${String(err)}`, false),
+        )
+      }
+    })
   })
 }

@@ -1,10 +1,12 @@
 // A small authoritative DNS server on 127.0.0.1 (UDP) for tests: answers A, AAAA and SRV queries
 // from a zone the test can change at any time, NXDOMAIN for unknown names, and counts queries.
 import dgram from 'node:dgram'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
 
 export interface Zone {
   [name: string]: {
+    /** Answer over UDP with the TC bit and no records: the full answer only over TCP. */
+    truncate?: boolean
     A?: { ip: string; ttl: number }[]
     AAAA?: { ip: string; ttl: number }[]
     SRV?: { priority: number; weight: number; port: number; target: string; ttl: number }[]
@@ -56,9 +58,13 @@ export async function startDnsServer(zone: Zone = {}): Promise<DnsServer> {
     address: '',
     zone,
     queries: [],
-    close: () => new Promise<void>((r) => socket.close(() => r())),
+    close: async () => {
+      await new Promise<void>((r) => socket.close(() => r()))
+      await new Promise<void>((r) => tcp.close(() => r()))
+    },
   }
-  socket.on('message', (msg, rinfo) => {
+  /** The answer message to a query message (`tcp`: not truncated). */
+  const answer = (msg: Buffer, tcp: boolean): Buffer => {
     const q = readQuestion(msg)
     const type = TYPES[q.type]
     state.queries.push({ name: q.name, type: type ?? String(q.type) })
@@ -86,16 +92,32 @@ export async function startDnsServer(zone: Zone = {}): Promise<DnsServer> {
         fixed.writeUInt16BE(s.port, 4)
         answers.push(record(q.name, 33, s.ttl, Buffer.concat([fixed, encodeName(s.target)])))
       }
+    const truncated = !tcp && entry?.truncate === true
     const head = Buffer.alloc(12)
     head.writeUInt16BE(msg.readUInt16BE(0), 0)
-    // response, authoritative, recursion available; NXDOMAIN for unknown names
-    head.writeUInt16BE(0x8480 | (entry ? 0 : 3), 2)
+    // response, authoritative, (truncated,) recursion available; NXDOMAIN for unknown names
+    head.writeUInt16BE(0x8480 | (truncated ? 0x0200 : 0) | (entry ? 0 : 3), 2)
     head.writeUInt16BE(1, 4)
-    head.writeUInt16BE(answers.length, 6)
-    socket.send(Buffer.concat([head, msg.subarray(12, q.end), ...answers]), rinfo.port, rinfo.address)
-  })
+    head.writeUInt16BE(truncated ? 0 : answers.length, 6)
+    return Buffer.concat([head, msg.subarray(12, q.end), ...(truncated ? [] : answers)])
+  }
+  socket.on('message', (msg, rinfo) => socket.send(answer(msg, false), rinfo.port, rinfo.address))
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r))
   state.port = (socket.address() as AddressInfo).port
+  // the same zone over TCP, on the same port
+  const tcp = net.createServer((c) => {
+    let buf = Buffer.alloc(0)
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d])
+      if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return
+      const reply = answer(buf.subarray(2, 2 + buf.readUInt16BE(0)), true)
+      const len = Buffer.alloc(2)
+      len.writeUInt16BE(reply.length)
+      c.end(Buffer.concat([len, reply]))
+    })
+    c.on('error', () => {})
+  })
+  await new Promise<void>((r) => tcp.listen(state.port, '127.0.0.1', r))
   state.address = `127.0.0.1:${state.port}`
   return state
 }
