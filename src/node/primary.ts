@@ -28,7 +28,7 @@ import { Replica } from '../proxy/replica.js'
 import { buildStatusRouter } from '../status/index.js'
 import { SERVER_TOKEN } from '../version.js'
 import { listenerCertificates, nodeId, preparePrefix, removePid, writePid } from './prefix.js'
-import { ServerGroup, StatsCounter } from './servers.js'
+import { type RequestHandler, ServerGroup, StatsCounter } from './servers.js'
 import { WorkerSupervisor } from './workers.js'
 
 export interface NodeOptions {
@@ -37,6 +37,22 @@ export interface NodeOptions {
 }
 
 const PROXY_SET = new Set<string>(PROXY_ENTITIES)
+
+/** The Admin and Status listeners (addresses, options, certificates) are the same. */
+function sameListeners(a: Conf, b: Conf): boolean {
+  const pick = (c: Conf) =>
+    JSON.stringify([
+      c.admin_listeners,
+      c.status_listeners,
+      c.admin_ssl_cert,
+      c.admin_ssl_cert_key,
+      c.status_ssl_cert,
+      c.status_ssl_cert_key,
+      c.ssl_cert,
+      c.ssl_cert_key,
+    ])
+  return pick(a) === pick(b)
+}
 
 /** How the primary's health checker expands hostname targets: the workers' DNS settings. */
 function targetDnsOptions(conf: Conf): TargetDnsOptions {
@@ -290,7 +306,8 @@ export class GatewayNode {
     }
   }
 
-  private async listen(): Promise<void> {
+  /** The Admin and Status API handlers for the current configuration. */
+  private handlers(): { admin: RequestHandler; status: RequestHandler } {
     const conf = this.conf
     const ctx = this.context()
     const headers = conf.enabled_headers
@@ -303,23 +320,29 @@ export class GatewayNode {
     }
     const adminLog = conf.admin_access_log && conf.admin_access_log !== 'off' ? conf.admin_access_log : null
     this.adminAccess = new AccessLog(adminLog)
-    const adminHandler = createAdminHandler({
+    const admin = createAdminHandler({
       ...common,
       router: buildAdminRouter(this.db),
       maxBodySize: parseSize(conf.nginx_admin_client_max_body_size) ?? 0,
       yamlPaths: YAML_PATHS,
       onResponse: (req, status, ms) => this.adminAccess?.write(accessLine(req, status, ms)),
     })
-    this.admin = new ServerGroup(adminHandler, this.stats)
-    for (const l of conf.admin_listeners) {
-      await this.bind(this.admin, l, 'admin_listen', () => listenerCertificates(conf, 'admin_ssl'))
-    }
-    const statusHandler = createAdminHandler({
+    const status = createAdminHandler({
       ...common,
       router: buildStatusRouter(),
       maxBodySize: 1024 * 1024,
     })
-    this.status = new ServerGroup(statusHandler, this.stats)
+    return { admin, status }
+  }
+
+  private async listen(): Promise<void> {
+    const conf = this.conf
+    const { admin, status } = this.handlers()
+    this.admin = new ServerGroup(admin, this.stats)
+    for (const l of conf.admin_listeners) {
+      await this.bind(this.admin, l, 'admin_listen', () => listenerCertificates(conf, 'admin_ssl'))
+    }
+    this.status = new ServerGroup(status, this.stats)
     for (const l of conf.status_listeners) {
       await this.bind(this.status, l, 'status_listen', () => listenerCertificates(conf, 'status_ssl'))
     }
@@ -366,6 +389,17 @@ export class GatewayNode {
         this.workers = next
       }
     } else await this.startWorkers()
+    if (this.admin && this.status && sameListeners(previous, conf)) {
+      // the same addresses and certificates: the servers stay, only what they answer changes
+      // (the Admin API never refuses a connection during a reload)
+      const old = this.adminAccess
+      const { admin, status } = this.handlers()
+      this.admin.setHandler(admin)
+      this.status.setHandler(status)
+      await old?.close()
+      this.log.notice('configuration reloaded')
+      return
+    }
     await Promise.all([this.admin?.close(true, 10_000), this.status?.close(true, 10_000)])
     await this.adminAccess?.close()
     try {

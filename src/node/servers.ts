@@ -9,7 +9,7 @@ import type { ServerStats } from '../admin/context.js'
 import type { Listener } from '../conf/index.js'
 import type { CertPair } from './prefix.js'
 
-type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void
+export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void
 type AnyServer = http.Server | https.Server | http2.Http2SecureServer
 
 export class StatsCounter {
@@ -36,9 +36,14 @@ export class ServerGroup {
   private readonly sockets = new Set<Socket>()
 
   constructor(
-    private readonly handler: RequestHandler,
+    private handler: RequestHandler,
     private readonly stats: StatsCounter,
   ) {}
+
+  /** Serves the next requests with `handler` (a reload that keeps the listeners). */
+  setHandler(handler: RequestHandler): void {
+    this.handler = handler
+  }
 
   private counted(): RequestHandler {
     return (req, res) => {
