@@ -7,25 +7,45 @@ import type { EntityHooks } from './dao/hooks.js'
 import { CORE_HOOKS } from './dao/index.js'
 import { core } from './migrations/core/index.js'
 import { coreSchemas, registerSchemas } from './schema/entities/index.js'
+import { type PostgresOptions, PostgresStrategy } from './strategies/postgres/index.js'
 import { SqliteStrategy } from './strategies/sqlite/index.js'
 import type { MigrationNamespace, Strategy } from './strategies/strategy.js'
 
 export class UnsupportedDatabaseError extends Error {}
 
-export function createStrategy(conf: Pick<Conf, 'database' | 'sqlite_path'>): Strategy {
+type StoreConf = Pick<Conf, 'database' | 'sqlite_path'> & Partial<Conf>
+
+export function createStrategy(conf: StoreConf): Strategy {
   switch (conf.database) {
     case 'sqlite':
       return new SqliteStrategy({ path: conf.sqlite_path })
     case 'postgres':
-      throw new UnsupportedDatabaseError(
-        "database = postgres is not yet supported by this release of Silverback; use 'sqlite' (the default)",
-      )
+      return new PostgresStrategy(postgresOptions(conf))
     case 'off':
       throw new UnsupportedDatabaseError(
         "database = off (DB-less mode) is not yet supported by this release of Silverback; use 'sqlite' (the default)",
       )
     default:
       throw new UnsupportedDatabaseError(`unknown database: ${String(conf.database)}`)
+  }
+}
+
+/** The pg_* settings (cli-and-conf.md) as connection options. */
+export function postgresOptions(conf: Partial<Conf>): PostgresOptions {
+  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+  const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v))
+  const poolSize = num(conf.pg_pool_size)
+  return {
+    host: str(conf.pg_host) ?? '127.0.0.1',
+    port: num(conf.pg_port) ?? 5432,
+    database: str(conf.pg_database) ?? 'kong',
+    user: str(conf.pg_user) ?? 'kong',
+    password: str(conf.pg_password),
+    schema: str(conf.pg_schema),
+    ssl: conf.pg_ssl === true,
+    sslVerify: conf.pg_ssl_verify === true,
+    timeoutMs: num(conf.pg_timeout) ?? 5000,
+    ...(poolSize ? { poolSize } : {}),
   }
 }
 

@@ -94,13 +94,18 @@ describe('cli: foreground start', () => {
     assert.match(res.stderr, /Run with --v \(verbose\) or --vv \(debug\) for more details/)
   })
 
-  it('explains that postgres and DB-less are not available yet', async () => {
-    for (const database of ['postgres', 'off']) {
-      const prefix = tempPrefix()
-      const res = await runCli(['start'], { ...(await envFor(prefix)), KONG_DATABASE: database })
-      assert.equal(res.code, 1)
-      assert.match(res.stderr, new RegExp(`database = ${database}.*not yet supported`))
-    }
+  it('explains that DB-less is not available yet, and which PostgreSQL server cannot be reached', async () => {
+    const off = await runCli(['start'], { ...(await envFor(tempPrefix())), KONG_DATABASE: 'off' })
+    assert.equal(off.code, 1)
+    assert.match(off.stderr, /database = off.*not yet supported/)
+    const pg = await runCli(['start'], {
+      ...(await envFor(tempPrefix())),
+      KONG_DATABASE: 'postgres',
+      KONG_PG_PORT: '1',
+      KONG_PG_TIMEOUT: '1000',
+    })
+    assert.equal(pg.code, 1)
+    assert.match(pg.stderr, /\[PostgreSQL error\] could not reach 127\.0\.0\.1:1\/kong: .*ECONNREFUSED/)
   })
 
   it('reports a port that is already taken', async () => {

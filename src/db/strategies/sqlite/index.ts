@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { Mutex } from '../../../util/mutex.js'
+import { columnValue, live, nowSeconds, pageQuery, q, rowColumns, tagsQuery } from '../sql.js'
 import type {
   Migration,
   MigrationState,
@@ -23,21 +24,6 @@ import type {
 
 type Db = Database.Database
 
-function q(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
-
-function columnValue(v: unknown): unknown {
-  if (v === undefined) return null
-  if (typeof v === 'boolean') return v ? 1 : 0
-  if (v !== null && typeof v === 'object') return JSON.stringify(v)
-  return v
-}
-
-function nowSeconds(): number {
-  return Date.now() / 1000
-}
-
 /** Synchronous operations on one connection. Callers hold the strategy's mutex. */
 class SqliteOps implements StoreOps {
   private readonly stmts = new Map<string, Database.Statement>()
@@ -53,87 +39,33 @@ class SqliteOps implements StoreOps {
     return s
   }
 
-  private live(t: TableSpec): string {
-    return t.ttl ? ' AND (expires_at IS NULL OR expires_at > ?)' : ''
-  }
-
-  private liveArgs(t: TableSpec): unknown[] {
-    return t.ttl ? [nowSeconds()] : []
-  }
-
   private parse(doc: unknown): Row {
     return JSON.parse(String(doc)) as Row
   }
 
   async select(t: TableSpec, id: string): Promise<Row | null> {
-    const r = this.stmt(`SELECT doc FROM ${q(t.name)} WHERE id = ?${this.live(t)}`).get(
-      id,
-      ...this.liveArgs(t),
-    ) as { doc: string } | undefined
+    const [cond, args] = live(t)
+    const r = this.stmt(`SELECT doc FROM ${q(t.name)} WHERE id = ?${cond}`).get(id, ...args) as
+      | { doc: string }
+      | undefined
     return r ? this.parse(r.doc) : null
   }
 
   async selectByField(t: TableSpec, field: string, value: unknown): Promise<Row | null> {
     const column = field === 'cache_key' ? 'cache_key' : field
-    const r = this.stmt(`SELECT doc FROM ${q(t.name)} WHERE ${q(column)} = ?${this.live(t)}`).get(
+    const [cond, args] = live(t)
+    const r = this.stmt(`SELECT doc FROM ${q(t.name)} WHERE ${q(column)} = ?${cond}`).get(
       columnValue(value),
-      ...this.liveArgs(t),
+      ...args,
     ) as { doc: string } | undefined
     return r ? this.parse(r.doc) : null
   }
 
   async page(t: TableSpec, req: PageRequest): Promise<PageResult> {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (req.after !== undefined) {
-      where.push('id > ?')
-      args.push(req.after)
-    }
-    if (req.foreign) {
-      where.push(`${q(`${req.foreign.field}_id`)} = ?`)
-      args.push(req.foreign.id)
-    }
-    if (req.tags && req.tags.length > 0) {
-      const marks = req.tags.map(() => '?').join(', ')
-      const having =
-        req.tagsCond === 'or' ? '' : ` GROUP BY entity_id HAVING COUNT(DISTINCT tag) = ${req.tags.length}`
-      where.push(`id IN (SELECT entity_id FROM tags WHERE entity_name = ? AND tag IN (${marks})${having})`)
-      args.push(t.name, ...req.tags)
-    }
-    if (t.ttl) {
-      where.push('(expires_at IS NULL OR expires_at > ?)')
-      args.push(nowSeconds())
-    }
-    const sql = `SELECT doc FROM ${q(t.name)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`
-    const rows = this.stmt(sql).all(...args, req.size + 1) as { doc: string }[]
+    const [sql, args] = pageQuery(t, req)
+    const rows = this.stmt(sql).all(...args) as { doc: string }[]
     const more = rows.length > req.size
     return { rows: rows.slice(0, req.size).map((r) => this.parse(r.doc)), more }
-  }
-
-  private columns(t: TableSpec, row: Row, extras: WriteExtras | undefined): [string[], unknown[]] {
-    const names = ['id']
-    const values: unknown[] = [row.id]
-    for (const f of t.uniqueFields) {
-      if (f === 'id') continue
-      names.push(f)
-      values.push(columnValue(row[f]))
-    }
-    for (const f of t.foreignFields) {
-      names.push(`${f}_id`)
-      const ref = row[f] as { id?: string } | null | undefined
-      values.push(ref?.id ?? null)
-    }
-    if (t.cacheKey) {
-      names.push('cache_key')
-      values.push(extras?.cacheKey ?? null)
-    }
-    if (t.ttl) {
-      names.push('expires_at')
-      values.push(extras?.expiresAt ?? null)
-    }
-    names.push('doc')
-    values.push(JSON.stringify(row))
-    return [names, values]
   }
 
   private writeTags(t: TableSpec, id: string, row: Row | null): void {
@@ -146,14 +78,14 @@ class SqliteOps implements StoreOps {
   }
 
   async insert(t: TableSpec, row: Row, extras?: WriteExtras): Promise<void> {
-    const [names, values] = this.columns(t, row, extras)
+    const [names, values] = rowColumns(t, row, extras)
     const sql = `INSERT INTO ${q(t.name)} (${names.map(q).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`
     this.stmt(sql).run(...values)
     this.writeTags(t, String(row.id), row)
   }
 
   async update(t: TableSpec, id: string, row: Row, extras?: WriteExtras): Promise<void> {
-    const [names, values] = this.columns(t, row, extras)
+    const [names, values] = rowColumns(t, row, extras)
     const sql = `UPDATE ${q(t.name)} SET ${names.map((n) => `${q(n)} = ?`).join(', ')} WHERE id = ?`
     this.stmt(sql).run(...values, id)
     this.writeTags(t, id, row)
@@ -165,18 +97,8 @@ class SqliteOps implements StoreOps {
   }
 
   async tags(req: TagPageRequest): Promise<{ rows: TagRow[]; more: boolean }> {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (req.tag !== undefined) {
-      where.push('tag = ?')
-      args.push(req.tag)
-    }
-    if (req.after) {
-      where.push('(tag, entity_name, entity_id) > (?, ?, ?)')
-      args.push(...req.after)
-    }
-    const sql = `SELECT tag, entity_name, entity_id FROM tags${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY tag, entity_name, entity_id LIMIT ?`
-    const rows = this.stmt(sql).all(...args, req.size + 1) as TagRow[]
+    const [sql, args] = tagsQuery(req)
+    const rows = this.stmt(sql).all(...args) as TagRow[]
     return { rows: rows.slice(0, req.size), more: rows.length > req.size }
   }
 

@@ -1,0 +1,313 @@
+// The PostgreSQL store (`database = postgres`), the same tables as the SQLite one: the entity
+// document as JSON text in `doc`, plus the columns constraints and lookups need. Text columns use
+// the "C" collation so ids and tags sort byte-wise, exactly as in SQLite (pages come out in the
+// same order on both). Writes run in transactions that first take one advisory lock, so they are
+// serialized across every node sharing the database, as SQLite serializes them on one node.
+// Migrations written for SQLite are translated (REAL → DOUBLE PRECISION, TEXT → TEXT COLLATE
+// "C") unless a migration carries its own `postgres` SQL.
+import pg from 'pg'
+import { columnValue, live, nowSeconds, pageQuery, q, rowColumns, tagsQuery } from '../sql.js'
+import type {
+  Migration,
+  MigrationState,
+  PageRequest,
+  PageResult,
+  Row,
+  StoreOps,
+  Strategy,
+  TableSpec,
+  TagPageRequest,
+  TagRow,
+  WriteExtras,
+} from '../strategy.js'
+
+/** The advisory lock every write transaction takes (any constant shared by all nodes). */
+const WRITE_LOCK = 0x5111_7e4b
+
+/** `?` placeholders → `$1, $2…` (our SQL has no `?` anywhere else). */
+function numbered(sql: string): string {
+  let n = 0
+  return sql.replace(/\?/g, () => `$${++n}`)
+}
+
+/** A SQLite migration as PostgreSQL DDL. */
+export function toPostgres(sql: string): string {
+  return sql.replace(/\bREAL\b/g, 'DOUBLE PRECISION').replace(/\bTEXT\b/g, 'TEXT COLLATE "C"')
+}
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>
+}
+
+class PostgresOps implements StoreOps {
+  constructor(private readonly db: Queryable) {}
+
+  private async one(sql: string, args: unknown[]): Promise<Row | null> {
+    const r = await this.db.query(numbered(sql), args)
+    return r.rows.length > 0 ? (JSON.parse(String(r.rows[0].doc)) as Row) : null
+  }
+
+  select(t: TableSpec, id: string): Promise<Row | null> {
+    const [cond, args] = live(t)
+    return this.one(`SELECT doc FROM ${q(t.name)} WHERE id = ?${cond}`, [id, ...args])
+  }
+
+  selectByField(t: TableSpec, field: string, value: unknown): Promise<Row | null> {
+    const column = field === 'cache_key' ? 'cache_key' : field
+    const [cond, args] = live(t)
+    return this.one(`SELECT doc FROM ${q(t.name)} WHERE ${q(column)} = ?${cond}`, [
+      columnValue(value),
+      ...args,
+    ])
+  }
+
+  async page(t: TableSpec, req: PageRequest): Promise<PageResult> {
+    const [sql, args] = pageQuery(t, req)
+    const rows = (await this.db.query(numbered(sql), args)).rows as { doc: string }[]
+    return {
+      rows: rows.slice(0, req.size).map((x) => JSON.parse(String(x.doc)) as Row),
+      more: rows.length > req.size,
+    }
+  }
+
+  private async writeTags(t: TableSpec, id: string, row: Row | null): Promise<void> {
+    if (!t.tags) return
+    await this.db.query('DELETE FROM tags WHERE entity_name = $1 AND entity_id = $2', [t.name, id])
+    const tags = row?.tags
+    if (!Array.isArray(tags)) return
+    for (const tag of tags)
+      await this.db.query(
+        'INSERT INTO tags (tag, entity_name, entity_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [tag, t.name, id],
+      )
+  }
+
+  async insert(t: TableSpec, row: Row, extras?: WriteExtras): Promise<void> {
+    const [names, values] = rowColumns(t, row, extras)
+    const sql = `INSERT INTO ${q(t.name)} (${names.map(q).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`
+    await this.db.query(numbered(sql), values)
+    await this.writeTags(t, String(row.id), row)
+  }
+
+  async update(t: TableSpec, id: string, row: Row, extras?: WriteExtras): Promise<void> {
+    const [names, values] = rowColumns(t, row, extras)
+    const sql = `UPDATE ${q(t.name)} SET ${names.map((n) => `${q(n)} = ?`).join(', ')} WHERE id = ?`
+    await this.db.query(numbered(sql), [...values, id])
+    await this.writeTags(t, id, row)
+  }
+
+  async delete(t: TableSpec, id: string): Promise<void> {
+    await this.db.query(`DELETE FROM ${q(t.name)} WHERE id = $1`, [id])
+    await this.writeTags(t, id, null)
+  }
+
+  async tags(req: TagPageRequest): Promise<{ rows: TagRow[]; more: boolean }> {
+    const [sql, args] = tagsQuery(req)
+    const rows = (await this.db.query(numbered(sql), args)).rows as TagRow[]
+    return { rows: rows.slice(0, req.size), more: rows.length > req.size }
+  }
+
+  async ttlOf(t: TableSpec, id: string): Promise<number | null> {
+    const r = await this.db.query(`SELECT expires_at FROM ${q(t.name)} WHERE id = $1`, [id])
+    const v = r.rows[0]?.expires_at as number | null | undefined
+    if (v === undefined || v === null) return null
+    return Math.max(0, Math.floor(Number(v) - nowSeconds()))
+  }
+}
+
+export interface PostgresOptions {
+  host: string
+  port: number
+  database: string
+  user: string
+  password?: string | null
+  /** Schema for every table (`pg_schema`); null: the server's default search path. */
+  schema?: string | null
+  ssl?: boolean
+  sslVerify?: boolean
+  /** Connect and query timeout, ms (`pg_timeout`). */
+  timeoutMs?: number
+  poolSize?: number
+}
+
+export class PostgresStrategy implements Strategy {
+  readonly name = 'postgres' as const
+  private readonly pool: pg.Pool
+  private readonly ops: PostgresOps
+  private readonly schema: string | null
+
+  /** `host:port/database` for messages. */
+  private readonly where: string
+
+  constructor(opts: PostgresOptions) {
+    this.schema = opts.schema ?? null
+    this.where = `${opts.host}:${opts.port}/${opts.database}`
+    const schema = this.schema
+    this.pool = new pg.Pool({
+      host: opts.host,
+      port: opts.port,
+      database: opts.database,
+      user: opts.user,
+      password: opts.password ?? undefined,
+      ssl: opts.ssl ? { rejectUnauthorized: opts.sslVerify === true } : undefined,
+      connectionTimeoutMillis: opts.timeoutMs ?? 5000,
+      query_timeout: opts.timeoutMs ?? 5000,
+      max: opts.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    })
+    // an idle client losing its connection must not end the process
+    this.pool.on('error', () => undefined)
+    this.ops = new PostgresOps(this.pool)
+  }
+
+  select(t: TableSpec, id: string): Promise<Row | null> {
+    return this.ops.select(t, id)
+  }
+  selectByField(t: TableSpec, field: string, value: unknown): Promise<Row | null> {
+    return this.ops.selectByField(t, field, value)
+  }
+  page(t: TableSpec, req: PageRequest): Promise<PageResult> {
+    return this.ops.page(t, req)
+  }
+  insert(t: TableSpec, row: Row, extras?: WriteExtras): Promise<void> {
+    return this.transaction((tx) => tx.insert(t, row, extras))
+  }
+  update(t: TableSpec, id: string, row: Row, extras?: WriteExtras): Promise<void> {
+    return this.transaction((tx) => tx.update(t, id, row, extras))
+  }
+  delete(t: TableSpec, id: string): Promise<void> {
+    return this.transaction((tx) => tx.delete(t, id))
+  }
+  tags(req: TagPageRequest): Promise<{ rows: TagRow[]; more: boolean }> {
+    return this.ops.tags(req)
+  }
+  ttlOf(t: TableSpec, id: string): Promise<number | null> {
+    return this.ops.ttlOf(t, id)
+  }
+
+  private open = 0
+  private closed = false
+
+  /** True while a transaction is open (for diagnostics and tests). */
+  get busy(): boolean {
+    return this.open > 0
+  }
+
+  async transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    this.open++
+    try {
+      await client.query('BEGIN')
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+      const result = await fn(new PostgresOps(client))
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw err
+    } finally {
+      this.open--
+      client.release()
+    }
+  }
+
+  private async hasTable(name: string): Promise<boolean> {
+    const r = await this.pool.query('SELECT to_regclass($1) AS t', [name])
+    return r.rows[0]?.t !== null
+  }
+
+  async migrationState(): Promise<MigrationState> {
+    let bootstrapped: boolean
+    try {
+      bootstrapped = await this.hasTable('schema_meta')
+    } catch (err) {
+      // the first query of a start or a migrations command: say which server failed
+      throw new Error(
+        `[PostgreSQL error] could not reach ${this.where}: ${err instanceof Error ? err.message : String(err)}`,
+      )
+    }
+    if (!bootstrapped) return { needsBootstrap: true, executed: {}, pending: {} }
+    const r = await this.pool.query('SELECT subsystem, executed, pending FROM schema_meta')
+    const executed: Record<string, string[]> = {}
+    const pending: Record<string, string[]> = {}
+    for (const row of r.rows as { subsystem: string; executed: string; pending: string }[]) {
+      executed[row.subsystem] = JSON.parse(row.executed) as string[]
+      pending[row.subsystem] = JSON.parse(row.pending) as string[]
+    }
+    return { needsBootstrap: false, executed, pending }
+  }
+
+  async bootstrap(): Promise<void> {
+    if (this.schema) await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${q(this.schema)}`)
+    await this.pool.query(`CREATE TABLE IF NOT EXISTS schema_meta (
+      subsystem TEXT COLLATE "C" PRIMARY KEY,
+      last_executed TEXT,
+      executed TEXT NOT NULL DEFAULT '[]',
+      pending TEXT NOT NULL DEFAULT '[]'
+    )`)
+  }
+
+  async runMigration(namespace: string, migration: Migration, phase: 'up' | 'teardown'): Promise<void> {
+    const own = migration.postgres?.[phase]
+    const lite = migration.sqlite?.[phase]
+    const sql = own ?? (lite ? toPostgres(lite) : undefined)
+    const hasTeardown = Boolean(migration.postgres?.teardown ?? migration.sqlite?.teardown)
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      // one node migrates at a time
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+      if (sql) await client.query(sql)
+      const r = await client.query('SELECT executed, pending FROM schema_meta WHERE subsystem = $1', [
+        namespace,
+      ])
+      const row = r.rows[0] as { executed: string; pending: string } | undefined
+      const executed = row ? (JSON.parse(row.executed) as string[]) : []
+      let pending = row ? (JSON.parse(row.pending) as string[]) : []
+      if (phase === 'up') {
+        if (hasTeardown) pending.push(migration.name)
+        else executed.push(migration.name)
+      } else {
+        pending = pending.filter((n) => n !== migration.name)
+        executed.push(migration.name)
+      }
+      await client.query(
+        `INSERT INTO schema_meta (subsystem, last_executed, executed, pending) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (subsystem) DO UPDATE SET last_executed = excluded.last_executed,
+           executed = excluded.executed, pending = excluded.pending`,
+        [namespace, migration.name, JSON.stringify(executed), JSON.stringify(pending)],
+      )
+      await client.query('COMMIT')
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  async reset(): Promise<boolean> {
+    const r = await this.pool.query(
+      'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
+    )
+    const tables = (r.rows as { tablename: string }[]).map((x) => x.tablename)
+    if (tables.length === 0) return false
+    await this.pool.query(`DROP TABLE IF EXISTS ${tables.map(q).join(', ')} CASCADE`)
+    return true
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1')
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.pool.end()
+  }
+}
