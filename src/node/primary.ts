@@ -13,11 +13,13 @@ import type { TargetDnsOptions } from '../balancer/target-dns.js'
 import { CounterTable } from '../cluster/counters.js'
 import { NodeHealth } from '../cluster/health.js'
 import { PROXY_ENTITIES, type ReplicaEvent, type Row } from '../cluster/messages.js'
+import { Propagation } from '../cluster/propagation.js'
 import { setNodeConf } from '../conf/current.js'
 import { type Conf, parseSize } from '../conf/index.js'
 import type { ChangeBatch, DB } from '../db/dao/db.js'
 import { createDB, createStrategy, migrationNamespaces } from '../db/index.js'
 import { bootstrap, finish, NEEDS_BOOTSTRAP_MSG, schemaState, up } from '../db/migrations/runner.js'
+import { PostgresStrategy } from '../db/strategies/postgres/index.js'
 import type { Strategy } from '../db/strategies/strategy.js'
 import { parseNameServer } from '../dns/client.js'
 import { type Address, parseHostsFile } from '../dns/resolver.js'
@@ -107,6 +109,8 @@ export class GatewayNode {
       return null
     },
   )
+  /** Changes to and from the other nodes sharing a PostgreSQL database. */
+  propagation: Propagation | null = null
   private workers: WorkerSupervisor | null = null
   /** The workers a reload is starting, until they replace `workers`. */
   private incoming: WorkerSupervisor | null = null
@@ -142,7 +146,19 @@ export class GatewayNode {
       await GatewayNode.migrate(conf, strategy, registry, log)
       const db = createDB(strategy, registry)
       node = new GatewayNode(conf, log, strategy, db, registry)
+      if (strategy instanceof PostgresStrategy) {
+        const n = node
+        n.propagation = new Propagation(
+          strategy,
+          db,
+          n.nodeId,
+          (events) => n.onChange({ version: 0, events }),
+          Number(conf.db_update_frequency ?? 5),
+        )
+        await n.propagation.init()
+      }
       await node.loadReplica()
+      node.propagation?.follow()
       await node.startWorkers()
       await node.listen()
       writePid(conf.prefix)
@@ -195,7 +211,7 @@ export class GatewayNode {
     this.db.on('change', (batch) => this.onChange(batch))
   }
 
-  private onChange(batch: ChangeBatch): void {
+  onChange(batch: ChangeBatch): void {
     const events: ReplicaEvent[] = []
     const keys: string[] = []
     for (const e of batch.events) {
@@ -417,6 +433,7 @@ export class GatewayNode {
     if (this.stopped) return
     this.stopped = true
     this.health.stop()
+    this.propagation?.stop()
     await Promise.all([
       this.workers?.stop(graceful, timeoutMs),
       this.admin?.close(graceful, timeoutMs),

@@ -82,6 +82,9 @@ export class DB extends EventEmitter<{ change: [ChangeBatch] }> {
    * Runs `fn` in a write transaction (or inside `ctx` when already in one). Events are published
    * only after the outermost transaction commits; nothing is published if it fails.
    */
+  /** Runs inside each write transaction that changed something, before it commits. */
+  beforeCommit: ((ops: StoreOps, events: ChangeEvent[]) => Promise<void>) | null = null
+
   async write<T>(ctx: WriteContext | undefined, fn: (ctx: WriteContext) => Promise<T>): Promise<T> {
     if (ctx) return fn(ctx)
     let events: ChangeEvent[] = []
@@ -89,6 +92,8 @@ export class DB extends EventEmitter<{ change: [ChangeBatch] }> {
       const inner: WriteContext = { ops, events: [] }
       const r = await fn(inner)
       events = inner.events
+      // e.g. the PostgreSQL events other nodes follow: committed with the write, or not at all
+      if (events.length > 0 && this.beforeCommit) await this.beforeCommit(ops, events)
       return r
     })
     if (events.length > 0) {

@@ -67,7 +67,7 @@ describe('migrations: state', () => {
       needs_bootstrap: true,
       executed_migrations: null,
       pending_migrations: null,
-      new_migrations: [{ namespace: 'core', migrations: ['000_base'] }],
+      new_migrations: [{ namespace: 'core', migrations: ['000_base', '001_cluster_events'] }],
       missing_migrations: null,
     })
     assert.equal(isUpToDate(state), false)
@@ -91,14 +91,15 @@ describe('migrations: bootstrap', () => {
       'Bootstrapping database...',
       'migrating core on sqlite database...',
       'core migrated up to: 000_base (executed)',
-      '1 migration processed',
-      '1 executed',
+      'core migrated up to: 001_cluster_events (executed)',
+      '2 migrations processed',
+      '2 executed',
       'Database is up-to-date',
     ])
     const state = await schemaState(strategy, [core])
     assert.deepEqual(state, {
       needs_bootstrap: false,
-      executed_migrations: [{ namespace: 'core', migrations: ['000_base'] }],
+      executed_migrations: [{ namespace: 'core', migrations: ['000_base', '001_cluster_events'] }],
       pending_migrations: null,
       new_migrations: null,
       missing_migrations: null,
@@ -121,7 +122,7 @@ describe('migrations: bootstrap', () => {
     await bootstrap(strategy, [core, withTeardown], logger)
     const state = await schemaState(strategy, [core, withTeardown])
     assert.deepEqual(state.executed_migrations, [
-      { namespace: 'core', migrations: ['000_base'] },
+      { namespace: 'core', migrations: ['000_base', '001_cluster_events'] },
       { namespace: 'plugin-x', migrations: ['000_x', '001_x'] },
     ])
     assert.equal(state.pending_migrations, null)

@@ -40,6 +40,33 @@ describe('database = postgres', () => {
     assert.equal(list.code, 0, list.stderr)
   })
 
+  it('a write on one node reaches the proxy of another node at once (LISTEN/NOTIFY)', async () => {
+    // a long poll interval: only the notification can explain a quick arrival
+    const slowPoll = { ...env, DB_UPDATE_FREQUENCY: '60' }
+    const a = await startGateway({ env: slowPoll, proxy: true })
+    const b = await startGateway({ env: slowPoll, proxy: true })
+    try {
+      const delays: number[] = []
+      for (let i = 0; i < 5; i++) {
+        await admin(a, 'POST', '/services', { name: `prop-${i}`, url: up.url })
+        const written = Date.now()
+        await admin(a, 'POST', `/services/prop-${i}/routes`, { paths: [`/prop-${i}`] })
+        await until(async () => (await send(`${b.proxy}/prop-${i}`)).status === 200, 5000)
+        delays.push(Date.now() - written)
+      }
+      // and the other way round, with a delete
+      const routes = (await admin(b, 'GET', '/services/prop-0/routes')).data as { id: string }[]
+      await admin(b, 'DELETE', `/routes/${routes[0].id}`)
+      await until(async () => (await send(`${a.proxy}/prop-0`)).status === 404, 5000)
+      delays.sort((x, y) => x - y)
+      if (process.env.SHOW_DELAYS) console.log(`write-to-proxy delays (ms): ${delays.join(', ')}`)
+      assert.ok(delays[delays.length - 1] < 2000, `write-to-proxy delays ${delays.join(', ')} ms`)
+    } finally {
+      await a.stop()
+      await b.stop()
+    }
+  })
+
   it('stores, validates, proxies, and keeps the configuration across a restart', async () => {
     let gw: Gateway = await startGateway({ env, proxy: true })
     try {

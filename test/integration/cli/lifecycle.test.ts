@@ -273,7 +273,7 @@ describe('cli: migrations on the embedded store', () => {
     // core first, then the bundled plugins that own tables, names right-aligned as Kong prints them
     const lines = list.stdout.trimEnd().split('\n')
     assert.equal(lines[0], 'Executed migrations:')
-    assert.equal(lines[1].trim(), 'core: 000_base')
+    assert.equal(lines[1].trim(), 'core: 000_base, 001_cluster_events')
     const width = lines[1].indexOf(':')
     for (const line of lines.slice(1)) assert.equal(line.indexOf(':'), width, line)
     for (const ns of ['key-auth: 000_base_key_auth', 'basic-auth: 000_base_basic_auth', 'acl: 000_base_acl'])
@@ -286,7 +286,7 @@ describe('cli: migrations on the embedded store', () => {
     const state = JSON.parse(status.stdout) as { needs_bootstrap: boolean; executed_migrations: unknown }
     assert.equal(state.needs_bootstrap, false)
     const executed = state.executed_migrations as { namespace: string; migrations: string[] }[]
-    assert.deepEqual(executed[0], { namespace: 'core', migrations: ['000_base'] })
+    assert.deepEqual(executed[0], { namespace: 'core', migrations: ['000_base', '001_cluster_events'] })
     assert.deepEqual(executed.map((e) => e.namespace).sort(), [
       'acl',
       'basic-auth',

@@ -39,8 +39,26 @@ interface Queryable {
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>
 }
 
-class PostgresOps implements StoreOps {
+/** The channel committed change events are announced on (payload: the event id). */
+const CHANNEL = 'silverback_events'
+
+export interface ClusterEvent {
+  id: number
+  nodeId: string
+  batch: string
+}
+
+export class PostgresOps implements StoreOps {
   constructor(private readonly db: Queryable) {}
+
+  /** Records a committed write for the other nodes; the notification leaves at commit. */
+  async publish(nodeId: string, batch: string): Promise<void> {
+    const r = await this.db.query(
+      'INSERT INTO cluster_events (node_id, at, batch) VALUES ($1, $2, $3) RETURNING id',
+      [nodeId, nowSeconds(), batch],
+    )
+    await this.db.query('SELECT pg_notify($1, $2)', [CHANNEL, String(r.rows[0].id)])
+  }
 
   private async one(sql: string, args: unknown[]): Promise<Row | null> {
     const r = await this.db.query(numbered(sql), args)
@@ -138,12 +156,13 @@ export class PostgresStrategy implements Strategy {
 
   /** `host:port/database` for messages. */
   private readonly where: string
+  private readonly clientConfig: pg.ClientConfig
 
   constructor(opts: PostgresOptions) {
     this.schema = opts.schema ?? null
     this.where = `${opts.host}:${opts.port}/${opts.database}`
     const schema = this.schema
-    this.pool = new pg.Pool({
+    this.clientConfig = {
       host: opts.host,
       port: opts.port,
       database: opts.database,
@@ -152,9 +171,9 @@ export class PostgresStrategy implements Strategy {
       ssl: opts.ssl ? { rejectUnauthorized: opts.sslVerify === true } : undefined,
       connectionTimeoutMillis: opts.timeoutMs ?? 5000,
       query_timeout: opts.timeoutMs ?? 5000,
-      max: opts.poolSize ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
-    })
+    }
+    this.pool = new pg.Pool({ ...this.clientConfig, max: opts.poolSize ?? 10 })
     // an idle client losing its connection must not end the process
     this.pool.on('error', () => undefined)
     this.ops = new PostgresOps(this.pool)
@@ -294,6 +313,63 @@ export class PostgresStrategy implements Strategy {
     if (tables.length === 0) return false
     await this.pool.query(`DROP TABLE IF EXISTS ${tables.map(q).join(', ')} CASCADE`)
     return true
+  }
+
+  /** The newest event id (0 when none): a node starts following after it. */
+  async lastEventId(): Promise<number> {
+    const r = await this.pool.query('SELECT COALESCE(MAX(id), 0) AS id FROM cluster_events')
+    return Number(r.rows[0].id)
+  }
+
+  /** The events after `id`, oldest first. */
+  async eventsAfter(id: number): Promise<ClusterEvent[]> {
+    const r = await this.pool.query(
+      'SELECT id, node_id, batch FROM cluster_events WHERE id > $1 ORDER BY id LIMIT 1000',
+      [id],
+    )
+    return (r.rows as { id: string; node_id: string; batch: string }[]).map((x) => ({
+      id: Number(x.id),
+      nodeId: x.node_id,
+      batch: x.batch,
+    }))
+  }
+
+  /** Drops events older than `seconds` (every node has long applied them). */
+  async purgeEvents(seconds: number): Promise<void> {
+    await this.pool.query('DELETE FROM cluster_events WHERE at < $1', [nowSeconds() - seconds])
+  }
+
+  /**
+   * Calls `onEvent` when another write is announced (LISTEN); reconnects after a lost connection.
+   * Returns a function that stops listening.
+   */
+  listen(onEvent: () => void): () => void {
+    let client: pg.Client | null = null
+    let stopped = false
+    const connect = async (): Promise<void> => {
+      if (stopped) return
+      const c = new pg.Client({ ...this.clientConfig })
+      c.on('error', () => undefined)
+      c.on('end', () => {
+        client = null
+        if (!stopped) setTimeout(() => void connect(), 1000).unref()
+      })
+      c.on('notification', () => onEvent())
+      try {
+        await c.connect()
+        await c.query(`LISTEN ${CHANNEL}`)
+        client = c
+        // something may have been missed while not listening
+        onEvent()
+      } catch {
+        await c.end().catch(() => undefined)
+      }
+    }
+    void connect()
+    return () => {
+      stopped = true
+      void client?.end().catch(() => undefined)
+    }
   }
 
   async isReachable(): Promise<boolean> {
