@@ -2,6 +2,7 @@
 // test's own): `migrations bootstrap`, the Admin API writing and reading (with Kong's errors),
 // the proxy serving what was written, and the data still there after a restart.
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
 import { runCli } from '../../helpers/cli.js'
@@ -64,6 +65,68 @@ describe('database = postgres', () => {
     } finally {
       await a.stop()
       await b.stop()
+    }
+  })
+
+  it('nodes keep serving while PostgreSQL is unreachable, and catch up when it returns', async () => {
+    // the nodes reach PostgreSQL through a forwarder the test can cut
+    const sockets = new Set<net.Socket>()
+    let open = true
+    const forwarder = net.createServer((c) => {
+      if (!open) {
+        c.destroy()
+        return
+      }
+      const upstream = net.connect(5432, '127.0.0.1')
+      for (const s of [c, upstream]) {
+        sockets.add(s)
+        s.on('close', () => sockets.delete(s))
+        s.on('error', () => undefined)
+      }
+      c.pipe(upstream).pipe(c)
+    })
+    await new Promise<void>((r) => forwarder.listen(0, '127.0.0.1', r))
+    const port = String((forwarder.address() as net.AddressInfo).port)
+    const viaForwarder = { ...env, PG_PORT: port, PG_TIMEOUT: '1000', DB_UPDATE_FREQUENCY: '0.5' }
+    const a = await startGateway({ env: viaForwarder, proxy: true })
+    const b = await startGateway({ env: viaForwarder, proxy: true })
+    try {
+      await admin(a, 'POST', '/services', { name: 'cut', url: up.url })
+      await admin(a, 'POST', '/services/cut/routes', { paths: ['/cut'] })
+      await until(async () => (await send(`${b.proxy}/cut`)).status === 200, 5000)
+      // cut: every connection to PostgreSQL drops, new ones are refused
+      open = false
+      for (const s of sockets) s.destroy()
+      const statuses = new Set<number>()
+      for (let i = 0; i < 20; i++) {
+        statuses.add((await send(`${a.proxy}/cut`)).status)
+        statuses.add((await send(`${b.proxy}/cut`)).status)
+      }
+      assert.deepEqual([...statuses], [200], 'the proxies serve from their configuration')
+      const failed = await fetch(`${a.admin}/services`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'during', url: up.url }),
+      })
+      assert.ok(failed.status >= 500, `a write without the database: ${failed.status}`)
+      // back: a write on A reaches B (the listener reconnects, the poll catches up)
+      open = true
+      await until(async () => (await fetch(`${a.admin}/services`).catch(() => null))?.status === 200, 10_000)
+      await until(async () => {
+        const r = await fetch(`${a.admin}/services`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'after', url: up.url }),
+        })
+        return r.status === 201 || r.status === 409
+      }, 10_000)
+      await admin(a, 'POST', '/services/after/routes', { paths: ['/after'] })
+      await until(async () => (await send(`${b.proxy}/after`)).status === 200, 10_000)
+    } finally {
+      await a.stop()
+      await b.stop()
+      forwarder.close()
+      for (const s of sockets) s.destroy()
     }
   })
 
