@@ -1,6 +1,7 @@
 // Starts the real `silverback start` process on free loopback ports with a temporary prefix,
 // waits until it serves, and stops it. Integration tests talk to it over HTTP.
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -73,6 +74,20 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     KONG_NGINX_WORKER_PROCESSES: String(opts.workers ?? 1),
   }
   for (const [k, v] of Object.entries(opts.env ?? {})) env[`KONG_${k}`] = v
+  // SILVERBACK_TEST_DATABASE=postgres: the gateway stores in a PostgreSQL schema of its own (one
+  // per prefix, so a restart on the same prefix finds its data), bootstrapped here
+  const pgSchema = testSchema(prefix, opts)
+  if (pgSchema !== null) {
+    Object.assign(env, {
+      KONG_DATABASE: 'postgres',
+      KONG_PG_HOST: '127.0.0.1',
+      KONG_PG_DATABASE: 'test',
+      KONG_PG_USER: 'postgres',
+      KONG_PG_SCHEMA: pgSchema,
+    })
+    const boot = spawnSync(process.execPath, [BIN, 'migrations', 'bootstrap'], { env, encoding: 'utf8' })
+    if (boot.status !== 0) throw new Error(`bootstrap of ${pgSchema} failed:\n${boot.stderr}`)
+  }
   const child = spawn(process.execPath, [BIN, 'start', ...(opts.args ?? [])], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,7 +140,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       const code = await exited
       clearTimeout(timer)
-      if (!opts.prefix) rmSync(prefix, { recursive: true, force: true })
+      if (!opts.prefix) {
+        rmSync(prefix, { recursive: true, force: true })
+        if (pgSchema !== null) dropSchema(pgSchema)
+      }
       return code
     },
   }
@@ -168,4 +186,20 @@ export async function request(
     parsed = undefined
   }
   return { status: res.status, headers: res.headers, body: parsed, text }
+}
+
+/** The PostgreSQL schema of a test gateway, or null to use the default store. */
+function testSchema(prefix: string, opts: GatewayOptions): string | null {
+  if (process.env.SILVERBACK_TEST_DATABASE !== 'postgres' || opts.env?.DATABASE !== undefined) return null
+  return `sb_gw_${createHash('sha1').update(prefix).digest('hex').slice(0, 16)}`
+}
+
+function dropSchema(schema: string): void {
+  spawnSync(
+    'psql',
+    ['-h', '127.0.0.1', '-U', 'postgres', 'test', '-qc', `DROP SCHEMA IF EXISTS "${schema}" CASCADE`],
+    {
+      stdio: 'ignore',
+    },
+  )
 }

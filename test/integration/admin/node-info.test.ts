@@ -116,7 +116,7 @@ describe('admin api: node information', () => {
 
     it('configuration: parsed values, secrets masked', async () => {
       const conf = (await api.get('/')).body.configuration
-      assert.equal(conf.database, 'sqlite')
+      assert.equal(conf.database, process.env.SILVERBACK_TEST_DATABASE ?? 'sqlite')
       assert.equal(conf.log_level, 'notice')
       assert.ok(Array.isArray(conf.admin_listen))
       assert.equal(conf.admin_listen[0], `127.0.0.1:${gw.adminPort}`)
