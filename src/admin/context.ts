@@ -3,6 +3,7 @@ import type { NodeHealth } from '../cluster/health.js'
 import type { Conf } from '../conf/index.js'
 import type { DB } from '../db/dao/db.js'
 import type { Logger } from '../log/logger.js'
+import type { DblessConfig } from '../node/dbless.js'
 import type { PluginRegistry } from '../plugins/registry.js'
 
 /** Connection and request counters of the node's HTTP servers (`GET /status`). */
@@ -33,6 +34,10 @@ export interface AdminContext {
   pids(): { master: number; workers: number[] }
   stats(): ServerStats
   memory(): WorkerMemory[]
+  /** DB-less mode: the running configuration's hash (`configuration_hash`). */
+  configurationHash?: () => string
+  /** DB-less mode: loading and exporting the declarative configuration (`/config`). */
+  dbless?: DblessConfig
   /** Whether the store answers (`database.reachable`). */
   databaseReachable(): Promise<boolean>
   /** Readiness for `/status/ready`: undefined when ready, else the reason. */

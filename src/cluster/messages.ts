@@ -34,7 +34,7 @@ export type PrimaryMessage =
   /** Answer to a `lookup`: the rows found (one for a unique field, all for `all`), or an error. */
   | { type: 'lookup-result'; id: number; rows: Row[]; error?: string }
   /** Cache keys a committed write touched (consumers, credentials: entities not replicated). */
-  | { type: 'invalidate'; keys: string[] }
+  | { type: 'invalidate'; keys: string[]; all?: boolean }
   /** Answer to a `counters` batch: the encoded results (cluster/counters.ts), or an error. */
   | { type: 'counters-result'; id: number; results: string; error?: string }
   /** An upstream's unhealthy addresses (keys `host:port`) after a health change. */

@@ -207,6 +207,8 @@ export const PROPERTIES = {
 
   declarative_config: { type: 'string', default: 'NONE' },
   declarative_config_string: { type: 'string', default: 'NONE', secret: true },
+  /** Silverback only: DB-less Admin API writes, each persisted to declarative_config. */
+  declarative_config_writable: { type: 'boolean', default: 'off' },
 
   db_update_frequency: { type: 'number', default: '5' },
   db_update_propagation: { type: 'number', default: '0' },

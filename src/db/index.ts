@@ -7,6 +7,7 @@ import type { EntityHooks } from './dao/hooks.js'
 import { CORE_HOOKS } from './dao/index.js'
 import { core } from './migrations/core/index.js'
 import { coreSchemas, registerSchemas } from './schema/entities/index.js'
+import { OffStrategy } from './strategies/off/index.js'
 import { type PostgresOptions, PostgresStrategy } from './strategies/postgres/index.js'
 import { SqliteStrategy } from './strategies/sqlite/index.js'
 import type { MigrationNamespace, Strategy } from './strategies/strategy.js'
@@ -22,9 +23,7 @@ export function createStrategy(conf: StoreConf): Strategy {
     case 'postgres':
       return new PostgresStrategy(postgresOptions(conf))
     case 'off':
-      throw new UnsupportedDatabaseError(
-        "database = off (DB-less mode) is not yet supported by this release of Silverback; use 'sqlite' (the default)",
-      )
+      return new OffStrategy()
     default:
       throw new UnsupportedDatabaseError(`unknown database: ${String(conf.database)}`)
   }

@@ -17,6 +17,7 @@ import { Propagation } from '../cluster/propagation.js'
 import { setNodeConf } from '../conf/current.js'
 import { type Conf, parseSize } from '../conf/index.js'
 import type { ChangeBatch, DB } from '../db/dao/db.js'
+import { DeclarativeModel } from '../db/declarative/index.js'
 import { createDB, createStrategy, migrationNamespaces } from '../db/index.js'
 import { bootstrap, finish, NEEDS_BOOTSTRAP_MSG, schemaState, up } from '../db/migrations/runner.js'
 import { PostgresStrategy } from '../db/strategies/postgres/index.js'
@@ -29,6 +30,7 @@ import { PluginRegistry } from '../plugins/registry.js'
 import { Replica } from '../proxy/replica.js'
 import { buildStatusRouter } from '../status/index.js'
 import { SERVER_TOKEN } from '../version.js'
+import { DblessConfig } from './dbless.js'
 import { listenerCertificates, nodeId, preparePrefix, removePid, writePid } from './prefix.js'
 import { type RequestHandler, ServerGroup, StatsCounter } from './servers.js'
 import { WorkerSupervisor } from './workers.js'
@@ -111,6 +113,8 @@ export class GatewayNode {
   )
   /** Changes to and from the other nodes sharing a PostgreSQL database. */
   propagation: Propagation | null = null
+  /** DB-less mode (`database = off`): the declarative configuration. */
+  dbless: DblessConfig | null = null
   private workers: WorkerSupervisor | null = null
   /** The workers a reload is starting, until they replace `workers`. */
   private incoming: WorkerSupervisor | null = null
@@ -157,6 +161,11 @@ export class GatewayNode {
         )
         await n.propagation.init()
       }
+      if (conf.database === 'off') {
+        const n = node
+        n.dbless = n.newDbless(conf)
+        await n.dbless.loadInitial()
+      }
       await node.loadReplica()
       node.propagation?.follow()
       await node.startWorkers()
@@ -180,6 +189,11 @@ export class GatewayNode {
   ): Promise<void> {
     const namespaces = migrationNamespaces(plugins)
     const state = await schemaState(strategy, namespaces)
+    if (conf.database === 'off') {
+      // the in-memory store of DB-less mode starts empty every time
+      await bootstrap(strategy, namespaces, () => undefined)
+      return
+    }
     if (conf.database !== 'sqlite') {
       if (state.needs_bootstrap) throw new Error(NEEDS_BOOTSTRAP_MSG)
       if (state.new_migrations)
@@ -197,18 +211,41 @@ export class GatewayNode {
     }
   }
 
-  /** Loads the proxy entities, then follows every committed change batch. */
-  private async loadReplica(): Promise<void> {
+  private async proxyEntities(): Promise<Record<string, Row[]>> {
     const entities: Record<string, Row[]> = {}
     for (const name of PROXY_ENTITIES) {
       const rows: Row[] = []
       for await (const row of this.db.dao(name).each()) rows.push(row)
       entities[name] = rows
     }
-    this.replica.load(0, entities)
+    return entities
+  }
+
+  /** Loads the proxy entities, then follows every committed change batch. */
+  private async loadReplica(): Promise<void> {
+    this.replica.load(0, await this.proxyEntities())
     this.health.expandTargets(targetDnsOptions(this.conf))
     this.syncHealth()
     this.db.on('change', (batch) => this.onChange(batch))
+  }
+
+  private declarativeModel?: DeclarativeModel
+
+  private newDbless(conf: Conf): DblessConfig {
+    this.declarativeModel ??= DeclarativeModel.fromRegistry(this.plugins)
+    return new DblessConfig(conf, this.db, this.declarativeModel, () => this.reloadAll())
+  }
+
+  /**
+   * After a whole configuration replaced the previous one (DB-less): every worker gets a full
+   * copy and drops its cached entities (consumers, credentials).
+   */
+  async reloadAll(): Promise<void> {
+    const version = this.replica.version + 1
+    this.replica.load(version, await this.proxyEntities())
+    this.workers?.reloadAll(this.fullCopy())
+    this.incoming?.reloadAll(this.fullCopy())
+    this.syncHealth()
   }
 
   onChange(batch: ChangeBatch): void {
@@ -308,9 +345,13 @@ export class GatewayNode {
         ...(this.workers?.stats() ?? []).map((w) => ({ pid: w.pid, heapUsed: w.heapUsed })),
       ],
       databaseReachable: () => this.strategy.isReachable(),
+      configurationHash: this.dbless ? () => this.dbless?.hash ?? '' : undefined,
+      dbless: this.dbless ?? undefined,
       health: this.health,
       notReadyReason: async () => {
         if (this.draining) return 'draining'
+        if (this.dbless && !this.dbless.loaded)
+          return 'no configuration available (empty configuration present)'
         if (!(await this.strategy.isReachable())) return 'failed to connect to database'
         if (this.workers && !this.workers.allReady()) return 'router build not yet complete'
         return undefined
@@ -388,6 +429,19 @@ export class GatewayNode {
     this.conf = conf
     setNodeConf(conf)
     this.log.level = conf.log_level as LogLevel
+    if (this.dbless && conf.declarative_config) {
+      // `kong reload` re-reads the declarative file
+      const next = this.newDbless(conf)
+      try {
+        await next.loadInitial()
+      } catch (err) {
+        this.conf = previous
+        setNodeConf(previous)
+        throw err
+      }
+      this.dbless = next
+      await this.reloadAll()
+    }
     if (this.workers) {
       if (conf.proxy_listeners.length === 0) {
         await this.workers.stop(true, 10_000)

@@ -223,6 +223,14 @@ export class WorkerSupervisor {
     for (const slot of this.slots.values()) this.send(slot, { type: 'health', upstream, unhealthy })
   }
 
+  /** Replaces every worker's configuration and empties their entity caches. */
+  reloadAll(full: { version: number; entities: Record<string, Row[]> }): void {
+    for (const slot of this.slots.values()) {
+      this.send(slot, { type: 'invalidate', keys: [], all: true })
+      this.send(slot, { type: 'config', version: full.version, entities: full.entities })
+    }
+  }
+
   /** Tells every worker which cache keys a committed write touched. */
   invalidate(keys: string[]): void {
     for (const slot of this.slots.values()) this.send(slot, { type: 'invalidate', keys })

@@ -171,6 +171,7 @@ export class ProxyWorker {
         this.lookup.answer(m.id, m.rows, m.error)
         break
       case 'invalidate':
+        if (m.all) this.cache.purge()
         for (const key of m.keys) this.cache.invalidate(key)
         break
       case 'counters-result':

@@ -37,8 +37,11 @@ export async function statusBody(req: AdminRequest, ctx: AdminContext): Promise<
   const scaleArg = Number(typeof req.query.scale === 'string' ? req.query.scale : 2)
   const scale = Number.isInteger(scaleArg) && scaleArg >= 0 && scaleArg <= 20 ? scaleArg : 2
   const mem = ctx.memory()
+  const store = ctx.configurationHash
+    ? { configuration_hash: ctx.configurationHash() }
+    : { database: { reachable: await ctx.databaseReachable() } }
   return ok({
-    database: { reachable: await ctx.databaseReachable() },
+    ...store,
     server: ctx.stats(),
     memory: {
       workers_lua_vms: mem.map((m) => ({

@@ -353,6 +353,18 @@ export class Dao<E extends Row = Row> {
     return { dao: this as unknown as Dao, ops: ctx.ops, ctx, context, input, old }
   }
 
+  /**
+   * DB-less mode: single-entity writes are refused once the input was validated (an existing
+   * entity must have been found for updates and deletes), with Kong's code-12 messages.
+   */
+  private refuseWhenReadOnly(operation: string, key?: EntityKey): void {
+    if (!this.db.readOnly) return
+    const by = key && 'field' in key ? ` by '${key.field}'` : ''
+    throw errors.operationUnsupported(
+      `cannot ${operation} '${this.name}' entities${by} when not using a database`,
+    )
+  }
+
   async insert(input: Row, opts: WriteOptions = {}): Promise<E> {
     let entity = this.prepare(input, 'insert')
     const extras = this.ttlExtras(opts)
@@ -361,6 +373,7 @@ export class Dao<E extends Row = Row> {
       await this.resolveForeign(entity, ctx.ops)
       await this.validate(entity, hctx, false)
       entity = await this.transform(entity, hctx)
+      this.refuseWhenReadOnly('create')
       if (await ctx.ops.select(this.table, String(entity.id)))
         throw errors.primaryKeyViolation({ id: entity.id })
       await this.checkConstraints(entity, ctx.ops, undefined)
@@ -389,6 +402,7 @@ export class Dao<E extends Row = Row> {
       await this.resolveForeign(entity, ctx.ops)
       await this.validate(entity, hctx, true)
       entity = await this.transform(entity, hctx)
+      this.refuseWhenReadOnly('update', key)
       await this.checkConstraints(entity, ctx.ops, String(old.id))
       const keep =
         opts.ttl === undefined && this.table.ttl ? await this.keepTtl(ctx.ops, String(old.id)) : extras
@@ -429,6 +443,7 @@ export class Dao<E extends Row = Row> {
       await this.resolveForeign(entity, ctx.ops)
       await this.validate(entity, hctx, false)
       entity = await this.transform(entity, hctx)
+      this.refuseWhenReadOnly('create or update', key)
       const id = String(entity.id)
       await this.checkConstraints(entity, ctx.ops, old ? String(old.id) : undefined)
       const cacheKey = this.cacheKey(entity)
@@ -457,6 +472,7 @@ export class Dao<E extends Row = Row> {
     return this.db.write(opts.ctx, async (ctx) => {
       const row = await this.rawByKey(key, ctx.ops)
       if (!row) return false
+      this.refuseWhenReadOnly('remove', key)
       await this.deleteRow(row, ctx)
       return true
     })

@@ -40,6 +40,8 @@ export class DB extends EventEmitter<{ change: [ChangeBatch] }> {
   private readonly references = new Map<string, Reference[]>()
   /** Incremented once per committed write transaction that changed something. */
   version = 0
+  /** DB-less mode: the DAOs refuse single-entity writes (a whole configuration replaces them). */
+  readOnly = false
 
   constructor(readonly strategy: Strategy) {
     super()

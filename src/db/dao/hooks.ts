@@ -30,6 +30,11 @@ export interface EntityHooks {
    * the validated entity. Declarative files with `_transform: false` skip them.
    */
   transformations?(entity: Row): Row
+  /**
+   * What `transform` does, for a complete entity of a declarative file loaded with `_transform`
+   * on (no store, no client input: every field is given).
+   */
+  declarativeTransform?(entity: Row): Row
   /** Computes derived fields that need the store, before the entity is written. */
   transform?(entity: Row, ctx: HookContext): Row | Promise<Row>
   /** Runs inside the write transaction, after the row is written. */

@@ -129,7 +129,7 @@ function flattenRows(
       }
       // Expiring entities keep their absolute expiry time (§1.2).
       if (schema.ttl && node.row.ttl !== undefined && node.row.ttl !== null) row.ttl = node.row.ttl
-      row = applyWriteBehaviour(schema, row, transform)
+      row = applyWriteBehaviour(schema, row, transform, model.hooks(entity))
 
       for (const name of schema.uniqueFields) {
         const value = row[name]

@@ -3,7 +3,9 @@
 // definitions each entity object is validated with. Kong builds one big "declarative_config"
 // schema for this; here the walker in validate.ts drives the schema engine entity by entity.
 import type { PluginRegistry } from '../../plugins/registry.js'
-import { coreSchemas } from '../schema/entities/index.js'
+import type { EntityHooks } from '../dao/hooks.js'
+import { CORE_HOOKS } from '../dao/index.js'
+import { coreSchemas, registerSchemas } from '../schema/entities/index.js'
 import type { EntitySchema } from '../schema/entity.js'
 import type { Field } from '../schema/field.js'
 import type { RecordDefinition } from '../schema/record.js'
@@ -66,8 +68,11 @@ export class DeclarativeModel {
   /** Entity names in Kong's topological order (referenced entities first). */
   readonly order: readonly string[]
   private readonly entities = new Map<string, EntityModel>()
+  /** Per-entity write behaviour (core hooks plus those of plugin-owned entities). */
+  private readonly hooksByEntity: Readonly<Record<string, EntityHooks>>
 
-  private constructor(schemas: readonly EntitySchema[]) {
+  private constructor(schemas: readonly EntitySchema[], hooks: Readonly<Record<string, EntityHooks>>) {
+    this.hooksByEntity = hooks
     const sorted = topologicalSort(schemas)
     this.order = sorted.map((s) => s.name)
     // Children are listed in entity order so that nested collections are walked like the
@@ -94,18 +99,30 @@ export class DeclarativeModel {
   }
 
   /** A model over explicit schemas (core entities plus any plugin-owned ones). */
-  static fromSchemas(schemas: readonly EntitySchema[]): DeclarativeModel {
-    return new DeclarativeModel(schemas)
+  static fromSchemas(
+    schemas: readonly EntitySchema[],
+    hooks: Readonly<Record<string, EntityHooks>> = CORE_HOOKS,
+  ): DeclarativeModel {
+    return new DeclarativeModel(schemas, hooks)
   }
 
   /**
    * The model of a node: the core entities, with the `plugins` entity accepting exactly the
-   * plugin types of `registry`. Like `createDB`, this registers the core schemas for
-   * foreign-key resolution. (Plugin-owned entities such as credentials are not part of
-   * Silverback yet; pass them to `fromSchemas` once they exist.)
+   * plugin types of `registry`, and the entities the loaded plugins own (credentials, acls).
+   * Like `createDB`, this registers the schemas for foreign-key resolution.
    */
   static fromRegistry(registry: PluginRegistry): DeclarativeModel {
-    return new DeclarativeModel(coreSchemas(registry.subschemas()))
+    const owned = registry.entities()
+    const schemas = owned.map((e) => e.schema)
+    registerSchemas(schemas)
+    const hooks: Record<string, EntityHooks> = { ...CORE_HOOKS }
+    for (const e of owned) if (e.hooks) hooks[e.schema.name] = e.hooks
+    return new DeclarativeModel([...coreSchemas(registry.subschemas()), ...schemas], hooks)
+  }
+
+  /** The write behaviour of an entity (none for most). */
+  hooks(entity: string): EntityHooks | undefined {
+    return this.hooksByEntity[entity]
   }
 
   has(entity: string): boolean {

@@ -18,7 +18,15 @@ describe('nesting is derived from the foreign keys', () => {
     const children = (e: string) => Object.fromEntries(consumerPluginModel.children(e))
     assert.deepEqual(children('services'), { routes: 'service', plugins: 'service' })
     assert.deepEqual(children('routes'), { plugins: 'route' })
-    assert.deepEqual(children('consumers'), { plugins: 'consumer' })
+    assert.deepEqual(children('consumers'), {
+      plugins: 'consumer',
+      // the credentials and groups of the bundled auth plugins
+      acls: 'consumer',
+      basicauth_credentials: 'consumer',
+      hmacauth_credentials: 'consumer',
+      jwt_secrets: 'consumer',
+      keyauth_credentials: 'consumer',
+    })
     assert.deepEqual(children('upstreams'), { targets: 'upstream' })
     assert.deepEqual(children('certificates'), {
       services: 'client_certificate',
@@ -31,7 +39,7 @@ describe('nesting is derived from the foreign keys', () => {
     }
   })
 
-  it('orders entity types as Kong does (referenced types first, then alphabetical)', () => {
+  it('orders entity types as Kong does (referenced types first, core before plugin-owned, then alphabetical)', () => {
     assert.deepEqual(bundledModel.order, [
       'ca_certificates',
       'certificates',
@@ -45,6 +53,11 @@ describe('nesting is derived from the foreign keys', () => {
       'upstreams',
       'targets',
       'vaults',
+      'acls',
+      'basicauth_credentials',
+      'hmacauth_credentials',
+      'jwt_secrets',
+      'keyauth_credentials',
     ])
   })
 })

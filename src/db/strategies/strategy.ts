@@ -65,6 +65,8 @@ export interface StoreOps {
   tags(req: TagPageRequest): Promise<{ rows: TagRow[]; more: boolean }>
   /** Remaining lifetime in seconds of a ttl row (null when it never expires). */
   ttlOf?(t: TableSpec, id: string): Promise<number | null>
+  /** Deletes every row of a table (DB-less configuration replacement). */
+  truncate?(t: TableSpec): Promise<void>
 }
 
 export interface MigrationState {

@@ -65,4 +65,10 @@ export const basicauthHooks: EntityHooks = {
     if (typeof consumerId !== 'string' || typeof entity.password !== 'string') return entity
     return { ...entity, password: hashPassword(consumerId, entity.password) }
   },
+  /** A declarative file gives the password in clear (an export with `_transform: false` does not). */
+  declarativeTransform(entity: Row): Row {
+    const consumerId = consumerIdOf(entity)
+    if (typeof consumerId !== 'string' || typeof entity.password !== 'string') return entity
+    return { ...entity, password: hashPassword(consumerId, entity.password) }
+  },
 }

@@ -96,6 +96,11 @@ class SqliteOps implements StoreOps {
     this.writeTags(t, id, null)
   }
 
+  async truncate(t: TableSpec): Promise<void> {
+    this.stmt(`DELETE FROM ${q(t.name)}`).run()
+    if (t.tags) this.stmt('DELETE FROM tags WHERE entity_name = ?').run(t.name)
+  }
+
   async tags(req: TagPageRequest): Promise<{ rows: TagRow[]; more: boolean }> {
     const [sql, args] = tagsQuery(req)
     const rows = this.stmt(sql).all(...args) as TagRow[]
@@ -117,16 +122,16 @@ export interface SqliteOptions {
 }
 
 export class SqliteStrategy implements Strategy {
-  readonly name = 'sqlite' as const
+  readonly name: 'sqlite' | 'off' = 'sqlite'
   private readonly db: Db
   private readonly ops: SqliteOps
   private readonly mutex = new Mutex()
   private inTransaction = false
 
   constructor(opts: SqliteOptions) {
-    mkdirSync(dirname(opts.path), { recursive: true })
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true })
     this.db = new Database(opts.path)
-    this.db.pragma('journal_mode = WAL')
+    if (opts.path !== ':memory:') this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = NORMAL')
     this.db.pragma('foreign_keys = ON')
     this.db.pragma('busy_timeout = 5000')
