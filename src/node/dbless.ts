@@ -10,19 +10,17 @@ import { basename, join } from 'node:path'
 import { parseSize } from '../conf/index.js'
 import type { Conf } from '../conf/types.js'
 import type { DB } from '../db/dao/db.js'
-import { replaceConfiguration } from '../db/declarative/import.js'
 import {
   type DeclarativeError,
   type DeclarativeModel,
   EMPTY_CONFIG_HASH,
-  exportDeclarative,
   type FlatConfig,
   flattenDeclarative,
   formatDeclarativeError,
   loadDeclarativeText,
   md5Hex,
-  toDeclarativeYaml,
 } from '../db/declarative/index.js'
+import { exportStore, replaceConfiguration } from '../db/declarative/store.js'
 import type { Row, StoreOps } from '../db/strategies/strategy.js'
 
 /** Where the last configuration applied is kept, under the prefix. */
@@ -164,15 +162,8 @@ export class DblessConfig {
   }
 
   /** The running configuration as an export document (YAML), read through `ops`. */
-  async exportText(ops: StoreOps = this.db.strategy): Promise<string> {
-    const entities: Record<string, Row[]> = {}
-    for (const entity of this.model.order) {
-      if (!this.db.has(entity)) continue
-      const rows: Row[] = []
-      for await (const row of this.db.dao(entity).each({ ops, events: [] })) rows.push(row)
-      entities[entity] = rows
-    }
-    return toDeclarativeYaml(exportDeclarative(entities, { formatVersion: '3.0', model: this.model }))
+  exportText(ops: StoreOps = this.db.strategy): Promise<string> {
+    return exportStore(this.db, this.model, ops)
   }
 
   /** Writable mode: the file follows every committed write (inside its transaction). */

@@ -180,13 +180,11 @@ export class GatewayNode {
     }
   }
 
-  /** The embedded store bootstraps and migrates itself; nothing else shares it. */
-  private static async migrate(
-    conf: Conf,
-    strategy: Strategy,
-    plugins: PluginRegistry,
-    log: Logger,
-  ): Promise<void> {
+  /**
+   * The embedded store bootstraps and migrates itself (nothing else shares it); PostgreSQL must
+   * have been prepared with `migrations bootstrap|up`. Also used by `config db_import`.
+   */
+  static async migrate(conf: Conf, strategy: Strategy, plugins: PluginRegistry, log: Logger): Promise<void> {
     const namespaces = migrationNamespaces(plugins)
     const state = await schemaState(strategy, namespaces)
     if (conf.database === 'off') {

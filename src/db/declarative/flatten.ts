@@ -45,6 +45,8 @@ export interface FlattenOptions {
   hash?: string
   /** Source of `created_at`/`updated_at` (tests use a fixed one). */
   clock?: Clock
+  /** Keep the `updated_at` an entity states (`config db_import`) instead of the load time. */
+  keepUpdatedAt?: boolean
 }
 
 /**
@@ -66,7 +68,12 @@ function validate(model: DeclarativeModel, doc: Record<string, unknown>): ErrorM
 }
 
 /** Processes every entity (defaults, ids, timestamps); returns them children-before-parent. */
-function buildNodes(model: DeclarativeModel, doc: Record<string, unknown>, clock?: Clock): EntityNode[] {
+function buildNodes(
+  model: DeclarativeModel,
+  doc: Record<string, unknown>,
+  clock: Clock | undefined,
+  keepUpdatedAt: boolean,
+): EntityNode[] {
   const nodes = new Map<Record<string, unknown>, EntityNode>()
   const ordered: EntityNode[] = []
   walkEntities(model, doc, {
@@ -76,6 +83,10 @@ function buildNodes(model: DeclarativeModel, doc: Record<string, unknown>, clock
       const processed = processAutoFields(def, fields, 'insert', clock)
       // Validation already expanded the same shorthands successfully.
       if ('errors' in processed) throw new Error(`unexpected shorthand errors in ${entity}`)
+      // `config db_import` keeps an exported entity's updated_at (so that export → import →
+      // export gives the same document); otherwise it is the load time, as in Kong.
+      if (keepUpdatedAt && typeof fields.updated_at === 'number' && 'updated_at' in processed.value)
+        processed.value.updated_at = fields.updated_at
       const node: EntityNode = { entity, path, row: processed.value }
       if (parent) {
         node.parent = nodes.get(parent.item)
@@ -180,7 +191,7 @@ export function flattenDeclarative(
   if (invalid) return { ok: false, error: DeclarativeError.invalid(invalid, doc, model) }
 
   assignDeterministicIds(model, doc)
-  const nodes = buildNodes(model, doc, opts.clock)
+  const nodes = buildNodes(model, doc, opts.clock, opts.keepUpdatedAt === true)
   const { index, errors } = indexEntities(model, nodes)
   if (errors) return { ok: false, error: DeclarativeError.invalid(errors, doc, model) }
 
@@ -198,6 +209,7 @@ export interface LoadOptions {
   /** Decides the format, as for `parseDeclarativeText`. */
   filename?: string
   clock?: Clock
+  keepUpdatedAt?: boolean
 }
 
 /** Parses and flattens declarative text (a file, `declarative_config_string`, `/config` input). */
@@ -208,5 +220,9 @@ export function loadDeclarativeText(
 ): DeclarativeResult<FlatConfig> {
   const parsed = parseDeclarativeText(text, { filename: opts.filename })
   if (!parsed.ok) return parsed
-  return flattenDeclarative(parsed.value.config, model, { hash: parsed.value.hash, clock: opts.clock })
+  return flattenDeclarative(parsed.value.config, model, {
+    hash: parsed.value.hash,
+    clock: opts.clock,
+    keepUpdatedAt: opts.keepUpdatedAt,
+  })
 }

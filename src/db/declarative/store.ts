@@ -1,4 +1,5 @@
-// Writing a loaded declarative configuration into a store (declarative.md §8, §9.3):
+// A store and declarative configurations (declarative.md §8–10): writing one into a store, and
+// exporting what a store holds.
 // - `replaceConfiguration`: DB-less mode. The whole configuration is replaced in one
 //   transaction (nothing is merged with the previous one); a failure leaves the old one intact.
 // - `importConfiguration`: `config db_import`. Every entity is upserted by primary key, parents
@@ -10,7 +11,27 @@ import type { ChangeEvent, DB } from '../dao/db.js'
 import { errors } from '../dao/errors.js'
 import { isPlainObject } from '../schema/record.js'
 import type { Row, StoreOps, WriteExtras } from '../strategies/strategy.js'
+import { exportDeclarative, toDeclarativeYaml } from './export.js'
 import type { DeclarativeModel } from './model.js'
+
+/**
+ * The export document (YAML) of everything the store holds (`GET /config`, `config db_export`);
+ * read through `ops` inside a transaction.
+ */
+export async function exportStore(
+  db: DB,
+  model: DeclarativeModel,
+  ops: StoreOps = db.strategy,
+): Promise<string> {
+  const entities: Record<string, Row[]> = {}
+  for (const entity of model.order) {
+    if (!db.has(entity)) continue
+    const rows: Row[] = []
+    for await (const row of db.dao(entity).each({ ops, events: [] })) rows.push(row)
+    entities[entity] = rows
+  }
+  return toDeclarativeYaml(exportDeclarative(entities, { formatVersion: '3.0', model }))
+}
 
 /** The stored document and its storage extras (cache key, absolute expiry). */
 function storedForm(db: DB, entity: string, row: Row): { doc: Row; extras: WriteExtras } {
