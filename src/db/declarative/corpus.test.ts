@@ -1,28 +1,7 @@
-// Real-world files from /work/shared/corpus/declarative (see its README for verdicts). Files whose
-// verdict is "valid" and that use only core entities and the key-auth plugin without credentials
-// must load; the "invalid" ones must be refused for the reason the README gives.
-//
-// Skipped for now (plugins or plugin entities that Silverback does not have yet):
-// - supabase__supabase: cors, acl, basic-auth, request-transformer, …; keyauth_credentials, acls,
-//   basicauth_credentials
-// - ChakshuGautam__digit-2.9lts-core-storm: rate-limiting, request-transformer, cors, …;
-//   keyauth_credentials
-// - jesperancinha__healthy-cameras: prometheus, statsd, basic-auth, hmac-auth, jwt, ldap-auth
-// - kafaat__sahool-project: cors, rate-limiting, prometheus, file-log, …
-// - hyperdigitalplatform__cns-live: correlation-id, cors, request-transformer, prometheus, …
-// - HuanNT03__SOC_Gateway_for_Juice-shop: pre-function, acl, rate-limiting; keyauth_credentials, acls
-// - GSA-TTS__identity-idva-api-gateway: cors, oauth2
-// - Klasmart-Engineering__api-management-poc: rate-limiting
-// - TechLory__kong-gateway-ha: basic-auth, rate-limiting; basicauth_credentials
-// - luancgs__kong-api-gateway-test: rate-limiting, proxy-cache, prometheus; keyauth_credentials
-// - akaiserg__kong-dbless-multi-jwt-validation: jwt; jwt_secrets
-// - KongHQ-CX__kong-ai-gateway-observability: ai-proxy, http-log; keyauth_credentials
-// - hunzo__kong-dbless-acme: acme
-// - Kong__deck__dump-001-entities-with-tags: prometheus; acls, hmacauth_credentials, jwt_secrets,
-//   keyauth_credentials
-// - files that need custom or Enterprise plugins (FREEZONEX, Redislabs, Tai-ch0802, betagouv,
-//   FIWARE, Kong__deck__sync-016) and Ashour158__People (invalid because of a plugin, request-id,
-//   next to plugins Silverback lacks).
+// Real-world files from /work/shared/corpus/declarative (see its README for verdicts), read
+// in-process: a few valid files load with their ids and digests, the invalid ones are refused for
+// the README's reason. test/integration/dbless/corpus.test.ts walks the whole folder through
+// `config parse` and `POST /config`.
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -19,6 +19,19 @@ const META_FIELDS: Readonly<Record<string, Field>> = {
   _transform: { type: 'boolean', default: true },
   _comment: { type: 'string' },
   _ignore: { type: 'array', elements: { type: 'json' } },
+  // Kong's internal key/value entity (its cluster id), found in `kong config db_export` dumps.
+  // Accepted and validated as Kong does; Silverback has no use for it and does not keep it.
+  parameters: {
+    type: 'array',
+    elements: {
+      type: 'record',
+      fields: {
+        key: { type: 'string', required: true },
+        value: { type: 'string', required: true },
+        created_at: { type: 'integer' },
+      },
+    },
+  },
 }
 
 /** Annotations accepted (and ignored) in every entity object. */

@@ -4,7 +4,7 @@
 // configuration kept in the prefix across restarts, and the proxy following each new config.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -381,5 +381,75 @@ describe('DB-less mode without a file', () => {
     } finally {
       await gw.stop()
     }
+  })
+})
+
+describe('declarative_config_writable = on (Silverback only)', () => {
+  let up: Upstream
+  let dir: string
+  before(async () => {
+    up = await startUpstream()
+    dir = mkdtempSync(join(tmpdir(), 'silverback-writable-'))
+  })
+  after(async () => {
+    await up.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('writes through the Admin API, each change saved to the file; a failed save undoes the change', async () => {
+    const file = join(dir, 'kong.yml')
+    writeFileSync(file, `_format_version: "3.0"\nservices:\n- name: first\n  url: ${up.url}\n`)
+    const env = { DATABASE: 'off', DECLARATIVE_CONFIG: file, DECLARATIVE_CONFIG_WRITABLE: 'on' }
+    let gw = await startGateway({ proxy: true, env })
+    try {
+      const created = await request(gw.admin, 'POST', '/services/first/routes', {
+        json: { name: 'r', paths: ['/w'] },
+      })
+      assert.equal(created.status, 201, created.text)
+      await untilStatus(`${gw.proxy}/w`, 200)
+      let saved = readFileSync(file, 'utf8')
+      assert.match(saved, /^_format_version: "3\.0"\n_transform: false\n/)
+      assert.match(saved, /\n {2}name: r\n/)
+      const patched = await request(gw.admin, 'PATCH', '/routes/r', { json: { paths: ['/w2'] } })
+      assert.equal(patched.status, 200)
+      saved = readFileSync(file, 'utf8')
+      assert.match(saved, /\n {2}- \/w2\n/)
+      const status = (await request(gw.status, 'GET', '/status')).body as { configuration_hash: string }
+      assert.equal(status.configuration_hash, md5(saved))
+
+      // the file cannot be replaced any more (a directory took its place): the write fails whole
+      rmSync(file)
+      mkdirSync(file)
+      writeFileSync(join(file, 'blocker'), 'x')
+      const refused = await request(gw.admin, 'POST', '/services', { json: { name: 'second', url: up.url } })
+      assert.equal(refused.status, 500)
+      assert.equal((await request(gw.admin, 'GET', '/services/second')).status, 404)
+      rmSync(file, { recursive: true })
+      writeFileSync(file, saved)
+      const deleted = await request(gw.admin, 'DELETE', '/routes/r')
+      assert.equal(deleted.status, 204)
+      assert.doesNotMatch(readFileSync(file, 'utf8'), /\n {2}name: r\n/)
+      const again = await request(gw.admin, 'POST', '/routes', {
+        json: { name: 'kept', paths: ['/kept'], service: { name: 'first' } },
+      })
+      assert.equal(again.status, 201)
+    } finally {
+      await gw.stop()
+    }
+    // a restart loads what was saved
+    gw = await startGateway({ proxy: true, env })
+    try {
+      await untilStatus(`${gw.proxy}/kept`, 200)
+      assert.equal((await send(`${gw.proxy}/w2`)).status, 404)
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('needs declarative_config', async () => {
+    await assert.rejects(
+      startGateway({ env: { DATABASE: 'off', DECLARATIVE_CONFIG_WRITABLE: 'on' } }),
+      /declarative_config_writable = on needs declarative_config/,
+    )
   })
 })
