@@ -97,7 +97,11 @@ export class DblessConfig {
       try {
         text = readFileSync(file, 'utf8')
       } catch (err) {
-        throw new Error(`error parsing declarative config file ${file}:\n${(err as Error).message}`)
+        const reason =
+          (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message
+        throw new Error(
+          `error parsing declarative config file ${file}:\nfailed reading config file at ${file}: ${reason}`,
+        )
       }
       const r = loadDeclarativeText(text, this.model, { filename: basename(file) })
       if (!r.ok)

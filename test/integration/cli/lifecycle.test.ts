@@ -94,10 +94,17 @@ describe('cli: foreground start', () => {
     assert.match(res.stderr, /Run with --v \(verbose\) or --vv \(debug\) for more details/)
   })
 
-  it('explains that DB-less is not available yet, and which PostgreSQL server cannot be reached', async () => {
-    const off = await runCli(['start'], { ...(await envFor(tempPrefix())), KONG_DATABASE: 'off' })
+  it('explains a missing declarative file, and which PostgreSQL server cannot be reached', async () => {
+    const off = await runCli(['start'], {
+      ...(await envFor(tempPrefix())),
+      KONG_DATABASE: 'off',
+      KONG_DECLARATIVE_CONFIG: '/nonexistent/kong.yml',
+    })
     assert.equal(off.code, 1)
-    assert.match(off.stderr, /database = off.*not yet supported/)
+    assert.match(
+      off.stderr,
+      /Error: error parsing declarative config file \/nonexistent\/kong\.yml:\nfailed reading config file at \/nonexistent\/kong\.yml: no such file/,
+    )
     const pg = await runCli(['start'], {
       ...(await envFor(tempPrefix())),
       KONG_DATABASE: 'postgres',
