@@ -12,7 +12,7 @@ import {
 } from '../../db/migrations/runner.js'
 import type { Strategy } from '../../db/strategies/strategy.js'
 import { PluginRegistry } from '../../plugins/registry.js'
-import { type ConfFlags, loadForStart } from '../conf.js'
+import { type ConfFlags, loadForStart, lockTimeout } from '../conf.js'
 import { CliError, say } from '../output.js'
 
 export interface MigrationFlags extends ConfFlags {
@@ -38,7 +38,11 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export async function migrations(command: string, flags: MigrationFlags): Promise<number> {
-  const conf = loadForStart(flags)
+  const conf = loadForStart(
+    flags,
+    flags.dbTimeout === undefined ? {} : { pg_timeout: dbTimeout(flags.dbTimeout) },
+  )
+  const waitSeconds = lockTimeout(flags.lockTimeout)
   const log = flags.quiet ? () => undefined : (line: string) => say(line)
   const { registry, errors } = PluginRegistry.fromSetting(conf.plugins)
   if (errors.length > 0) throw new CliError(errors.join('\n'))
@@ -61,7 +65,8 @@ export async function migrations(command: string, flags: MigrationFlags): Promis
         await bootstrap(strategy, namespaces, log)
         return 0
       case 'up':
-        await up(strategy, namespaces, log, flags.force)
+        // another node running migrations: wait for it (up to --lock-timeout), then leave it be
+        await up(strategy, namespaces, log, { force: flags.force, lockTimeout: waitSeconds })
         return 0
       case 'finish':
         await finish(strategy, namespaces, log)
@@ -92,6 +97,14 @@ export async function migrations(command: string, flags: MigrationFlags): Promis
   } finally {
     await strategy.close()
   }
+}
+
+/** `--db-timeout <s>` as `pg_timeout` (milliseconds). */
+function dbTimeout(value: string): string {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CliError(`--db-timeout must be a number of seconds: '${value}'`)
+  return String(n * 1000)
 }
 
 async function list(strategy: Strategy, namespaces: ReturnType<typeof migrationNamespaces>): Promise<number> {

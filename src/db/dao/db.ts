@@ -23,8 +23,12 @@ export interface ChangeBatch {
   events: ChangeEvent[]
 }
 
-export interface WriteContext {
+/** Where a read runs: a write transaction, or `DB.stale` (reads that tolerate staleness). */
+export interface ReadContext {
   ops: StoreOps
+}
+
+export interface WriteContext extends ReadContext {
   events: ChangeEvent[]
 }
 
@@ -41,8 +45,15 @@ export class DB extends EventEmitter<{ change: [ChangeBatch] }> {
   /** Incremented once per committed write transaction that changed something. */
   version = 0
 
+  /**
+   * For reads that may lag behind the latest writes (a worker's cache miss): the strategy's
+   * read-only replica when it has one (`pg_ro_host`), else the strategy itself.
+   */
+  readonly stale: ReadContext
+
   constructor(readonly strategy: Strategy) {
     super()
+    this.stale = { ops: strategy.staleReads ?? strategy }
   }
 
   /** Registers entities (parents before children); `hooks` adds per-entity behaviour. */
