@@ -169,6 +169,7 @@ export class GatewayNode {
           n.nodeId,
           (events) => n.onChange({ version: 0, events }),
           Number(conf.db_update_frequency ?? 5),
+          (message) => log.warn(message),
         )
         await n.propagation.init()
       }
