@@ -31,6 +31,15 @@ export function loadForStart(flags: ConfFlags, overrides: Record<string, string>
   return conf
 }
 
+/** `--lock-timeout <s>`: a number of seconds (60 when absent). */
+export function lockTimeout(value: string | undefined): number {
+  if (value === undefined) return 60
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0)
+    throw new CliError(`--lock-timeout must be a number of seconds: '${value}'`)
+  return n
+}
+
 /** The prefix a command acts on: `-p`, else KONG_PREFIX / the configuration, else the default. */
 export function resolvePrefix(flags: ConfFlags): string {
   if (flags.prefix) return resolve(flags.prefix)

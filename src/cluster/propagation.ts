@@ -24,7 +24,12 @@ export class Propagation {
     /** Applies another node's committed events to this node. */
     private readonly apply: (events: ChangeEvent[]) => void,
     private readonly pollSeconds: number,
+    /** Reports a problem the node cannot repair by itself. */
+    private readonly warn: (message: string) => void = () => undefined,
   ) {}
+
+  /** When the events were last read (ms since the epoch). */
+  private lastRead = Date.now()
 
   /** Publishes this node's writes; remembers where to follow from. Call before loading the config. */
   async init(): Promise<void> {
@@ -57,6 +62,7 @@ export class Propagation {
         try {
           for (;;) {
             const events = await this.strategy.eventsAfter(this.last)
+            this.checkGap()
             if (events.length === 0) break
             for (const e of events) {
               this.last = e.id
@@ -70,6 +76,20 @@ export class Propagation {
       this.running = null
     })()
     return this.running
+  }
+
+  /**
+   * Events are purged after KEEP_SECONDS: a node that could not read them for longer (cut off
+   * from the database while other nodes wrote) may have missed some, and says so.
+   */
+  private checkGap(): void {
+    const away = (Date.now() - this.lastRead) / 1000
+    this.lastRead = Date.now()
+    if (away > KEEP_SECONDS)
+      this.warn(
+        `the database was out of reach for ${Math.round(away / 60)} minutes, longer than changes are kept ` +
+          `(${KEEP_SECONDS / 60} minutes): changes made meanwhile on other nodes may be missing here; restart this node`,
+      )
   }
 
   stop(): void {

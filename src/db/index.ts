@@ -29,12 +29,14 @@ export function createStrategy(conf: StoreConf): Strategy {
   }
 }
 
-/** The pg_* settings (cli-and-conf.md) as connection options. */
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
+const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v))
+const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null)
+
+/** The pg_* settings (cli-and-conf.md) as connection options, with the read-only ones. */
 export function postgresOptions(conf: Partial<Conf>): PostgresOptions {
-  const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
-  const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v))
   const poolSize = num(conf.pg_pool_size)
-  return {
+  const main: PostgresOptions = {
     host: str(conf.pg_host) ?? '127.0.0.1',
     port: num(conf.pg_port) ?? 5432,
     database: str(conf.pg_database) ?? 'kong',
@@ -46,6 +48,37 @@ export function postgresOptions(conf: Partial<Conf>): PostgresOptions {
     timeoutMs: num(conf.pg_timeout) ?? 5000,
     ...(poolSize ? { poolSize } : {}),
   }
+  return { ...main, readOnly: readOnlyOptions(conf, main) }
+}
+
+/**
+ * The read-only connection, as Kong builds it: enabled by `pg_ro_host` (the other `pg_ro_*`
+ * settings alone do nothing); each `pg_ro_*` left unset takes its `pg_*` counterpart's value.
+ */
+function readOnlyOptions(conf: Partial<Conf>, main: PostgresOptions): PostgresOptions | null {
+  const host = str(conf.pg_ro_host)
+  if (host === null) return null
+  const poolSize = num(conf.pg_ro_pool_size) ?? main.poolSize
+  return {
+    host,
+    port: num(conf.pg_ro_port) ?? main.port,
+    database: str(conf.pg_ro_database) ?? main.database,
+    user: str(conf.pg_ro_user) ?? main.user,
+    password: str(conf.pg_ro_password) ?? main.password,
+    schema: str(conf.pg_ro_schema) ?? main.schema,
+    ssl: bool(conf.pg_ro_ssl) ?? main.ssl,
+    sslVerify: bool(conf.pg_ro_ssl_verify) ?? main.sslVerify,
+    timeoutMs: num(conf.pg_ro_timeout) ?? main.timeoutMs,
+    ...(poolSize ? { poolSize } : {}),
+  }
+}
+
+/** The `pg_ro_*` settings given without `pg_ro_host` (they have no effect). */
+export function ignoredReadOnlySettings(conf: Partial<Conf>): string[] {
+  if (str(conf.pg_ro_host) !== null) return []
+  return Object.entries(conf)
+    .filter(([k, v]) => k.startsWith('pg_ro_') && v !== null && v !== undefined && v !== '')
+    .map(([k]) => k)
 }
 
 /** Migration namespaces of this node: core first, then plugins that own tables. */

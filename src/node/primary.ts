@@ -18,8 +18,15 @@ import { setNodeConf } from '../conf/current.js'
 import { type Conf, parseSize } from '../conf/index.js'
 import type { ChangeBatch, DB } from '../db/dao/db.js'
 import { DeclarativeModel } from '../db/declarative/index.js'
-import { createDB, createStrategy, migrationNamespaces } from '../db/index.js'
-import { bootstrap, finish, NEEDS_BOOTSTRAP_MSG, schemaState, up } from '../db/migrations/runner.js'
+import { createDB, createStrategy, ignoredReadOnlySettings, migrationNamespaces } from '../db/index.js'
+import {
+  bootstrap,
+  finish,
+  isUpToDate,
+  NEEDS_BOOTSTRAP_MSG,
+  schemaState,
+  up,
+} from '../db/migrations/runner.js'
 import { PostgresStrategy } from '../db/strategies/postgres/index.js'
 import type { Strategy } from '../db/strategies/strategy.js'
 import { parseNameServer } from '../dns/client.js'
@@ -38,6 +45,10 @@ import { WorkerSupervisor } from './workers.js'
 export interface NodeOptions {
   /** Mirror the error log on stderr (foreground runs). */
   stderr?: boolean
+  /** `start --run-migrations`: run new migrations (their `up` part) before starting. */
+  runMigrations?: boolean
+  /** `--lock-timeout`: seconds to wait for another node running migrations. */
+  lockTimeout?: number
 }
 
 const PROXY_SET = new Set<string>(PROXY_ENTITIES)
@@ -147,10 +158,14 @@ export class GatewayNode {
     const strategy = createStrategy(conf)
     let node: GatewayNode | undefined
     try {
-      await GatewayNode.migrate(conf, strategy, registry, log)
+      await GatewayNode.migrate(conf, strategy, registry, log, opts)
       const db = createDB(strategy, registry)
       node = new GatewayNode(conf, log, strategy, db, registry)
       if (strategy instanceof PostgresStrategy) {
+        if (strategy.readOnlyWhere)
+          log.notice(`PostgreSQL read-only connection enabled (${strategy.readOnlyWhere})`)
+        const ignored = ignoredReadOnlySettings(conf)
+        if (ignored.length > 0) log.warn(`${ignored.join(', ')} ignored: pg_ro_host is not set`)
         const n = node
         n.propagation = new Propagation(
           strategy,
@@ -158,6 +173,7 @@ export class GatewayNode {
           n.nodeId,
           (events) => n.onChange({ version: 0, events }),
           Number(conf.db_update_frequency ?? 5),
+          (message) => log.warn(message),
         )
         await n.propagation.init()
       }
@@ -182,17 +198,33 @@ export class GatewayNode {
 
   /**
    * The embedded store bootstraps and migrates itself (nothing else shares it); PostgreSQL must
-   * have been prepared with `migrations bootstrap|up`. Also used by `config db_import`.
+   * have been prepared with `migrations bootstrap|up` (or `start --run-migrations`). Also used
+   * by `config db_import`.
    */
-  static async migrate(conf: Conf, strategy: Strategy, plugins: PluginRegistry, log: Logger): Promise<void> {
+  static async migrate(
+    conf: Conf,
+    strategy: Strategy,
+    plugins: PluginRegistry,
+    log: Logger,
+    opts: NodeOptions = {},
+  ): Promise<void> {
     const namespaces = migrationNamespaces(plugins)
-    const state = await schemaState(strategy, namespaces)
+    let state = await schemaState(strategy, namespaces)
     if (conf.database === 'off') {
       // the in-memory store of DB-less mode starts empty every time
       await bootstrap(strategy, namespaces, () => undefined)
       return
     }
     if (conf.database !== 'sqlite') {
+      if (opts.runMigrations && !isUpToDate(state)) {
+        // another node starting with --run-migrations at the same time: one runs them, the
+        // others wait for it (up to --lock-timeout)
+        const ran = await up(strategy, namespaces, (line) => log.notice(line.trim()), {
+          lockTimeout: opts.lockTimeout,
+        })
+        if (!ran) log.notice('another node ran the migrations')
+        state = await schemaState(strategy, namespaces)
+      }
       if (state.needs_bootstrap) throw new Error(NEEDS_BOOTSTRAP_MSG)
       if (state.new_migrations)
         throw new Error("New migrations available; run 'kong migrations up' to proceed")
@@ -203,7 +235,7 @@ export class GatewayNode {
       await bootstrap(strategy, namespaces, say)
       log.notice(`bootstrapped the embedded database at ${conf.sqlite_path} (database = sqlite)`)
     } else if (state.new_migrations || state.pending_migrations) {
-      await up(strategy, namespaces, say, true)
+      await up(strategy, namespaces, say, { force: true })
       await finish(strategy, namespaces, say)
       log.notice(`migrated the embedded database at ${conf.sqlite_path} to the current schema`)
     }
@@ -269,20 +301,24 @@ export class GatewayNode {
     this.health.sync(this.replica.rows('upstreams'), this.replica.rows('targets'))
   }
 
-  /** Serves a worker's cache miss (consumers, credentials...). */
+  /**
+   * Serves a worker's cache miss (consumers, credentials...): a read that tolerates staleness,
+   * so it goes to the read-only replica when `pg_ro_host` is set.
+   */
   private async lookup(entity: string, field: string, value: string, all: boolean): Promise<Row[]> {
     if (!this.db.has(entity)) throw new Error(`unknown entity: ${entity}`)
     const dao = this.db.dao(entity)
+    const stale = this.db.stale
     if (all) {
       if (!dao.schema.foreignFields.includes(field))
         throw new Error(`${entity}.${field} is not a foreign key`)
       const rows: Row[] = []
-      for await (const row of dao.each(undefined, { field, id: value })) rows.push(row)
+      for await (const row of dao.each(stale, { field, id: value })) rows.push(row)
       return rows
     }
     if (field !== 'id' && !dao.schema.uniqueFields.includes(field))
       throw new Error(`${entity}.${field} is not a unique field`)
-    const row = field === 'id' ? await dao.select(value) : await dao.selectBy(field, value)
+    const row = field === 'id' ? await dao.select(value, stale) : await dao.selectBy(field, value, stale)
     return row ? [row] : []
   }
 

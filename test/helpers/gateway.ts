@@ -103,9 +103,18 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const admin = `http://127.0.0.1:${adminPort}`
+  // a temporary prefix (and test schema) goes with the gateway, also when it failed to start
+  const cleanUp = (): void => {
+    if (opts.prefix) return
+    rmSync(prefix, { recursive: true, force: true })
+    if (pgSchema !== null) dropSchema(pgSchema)
+  }
   const deadline = Date.now() + 20_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}):\n${out}`)
+    if (child.exitCode !== null) {
+      cleanUp()
+      throw new Error(`gateway exited (${child.exitCode}):\n${out}`)
+    }
     try {
       const res = await fetch(`${admin}/status`, { signal: AbortSignal.timeout(2000) })
       if (res.ok) break
@@ -114,6 +123,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
+      await exited
+      cleanUp()
       throw new Error(`gateway did not start:\n${out}`)
     }
     await sleep(50)
@@ -140,10 +151,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       const code = await exited
       clearTimeout(timer)
-      if (!opts.prefix) {
-        rmSync(prefix, { recursive: true, force: true })
-        if (pgSchema !== null) dropSchema(pgSchema)
-      }
+      cleanUp()
       return code
     },
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { type Conf, isExplicitlySet, kongEnvPath, loadConf } from '../../conf/index.js'
 import { runningPid } from '../../node/prefix.js'
 import { GatewayNode } from '../../node/primary.js'
-import { type ConfFlags, loadForStart } from '../conf.js'
+import { type ConfFlags, loadForStart, lockTimeout } from '../conf.js'
 import { CliError, say, warn } from '../output.js'
 
 export interface StartFlags extends ConfFlags {
@@ -36,13 +36,17 @@ export async function start(flags: StartFlags): Promise<void> {
     process.env[DAEMON_CHILD] !== '1' &&
     (flags.daemon || (isExplicitlySet(conf, 'nginx_daemon') && conf.nginx_daemon))
   if (daemon) return startDaemon(flags, conf)
-  await runForeground(conf, process.env[DAEMON_CHILD] !== '1')
+  await runForeground(conf, process.env[DAEMON_CHILD] !== '1', flags)
 }
 
-async function runForeground(initial: Conf, interactive: boolean): Promise<void> {
+async function runForeground(initial: Conf, interactive: boolean, flags: StartFlags): Promise<void> {
   let node: GatewayNode
   try {
-    node = await GatewayNode.start(initial, { stderr: interactive })
+    node = await GatewayNode.start(initial, {
+      stderr: interactive,
+      runMigrations: flags.runMigrations === true,
+      lockTimeout: lockTimeout(flags.lockTimeout),
+    })
   } catch (err) {
     if (process.send) process.send({ error: (err as Error).message })
     throw err

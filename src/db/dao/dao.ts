@@ -7,7 +7,7 @@ import type { Field } from '../schema/field.js'
 import { type FieldErrors, isPlainObject } from '../schema/record.js'
 import { isUuid, validateField, validateRecord } from '../schema/validate.js'
 import type { PageRequest, Row, StoreOps, TableSpec, WriteExtras } from '../strategies/strategy.js'
-import type { DB, WriteContext } from './db.js'
+import type { DB, ReadContext, WriteContext } from './db.js'
 import { DaoError, ERROR_CODES, errors } from './errors.js'
 import type { EntityHooks, HookContext } from './hooks.js'
 import { decodeOffset, encodeOffset } from './offset.js'
@@ -100,7 +100,7 @@ export class Dao<E extends Row = Row> {
     return this.schema.name
   }
 
-  private ops(ctx?: WriteContext): StoreOps {
+  private ops(ctx?: ReadContext): StoreOps {
     return ctx?.ops ?? this.db.strategy
   }
 
@@ -136,7 +136,7 @@ export class Dao<E extends Row = Row> {
   // -------------------------------------------------------------------------------------------
   // Reads
 
-  async select(id: string, ctx?: WriteContext): Promise<E | null> {
+  async select(id: string, ctx?: ReadContext): Promise<E | null> {
     if (!isUuid(id)) throw errors.invalidPrimaryKey({ id: 'expected a valid UUID' })
     const ops = this.ops(ctx)
     const row = await ops.select(this.table, id.toLowerCase())
@@ -144,7 +144,7 @@ export class Dao<E extends Row = Row> {
   }
 
   /** Lookup by a unique field; an invalid value is a 400 "invalid unique <field>" error. */
-  async selectBy(field: string, value: unknown, ctx?: WriteContext): Promise<E | null> {
+  async selectBy(field: string, value: unknown, ctx?: ReadContext): Promise<E | null> {
     const def = this.schema.fields[field]
     if (!def || !this.schema.uniqueFields.includes(field))
       throw new Error(`${this.name}.${field} is not a unique field`)
@@ -156,12 +156,12 @@ export class Dao<E extends Row = Row> {
     return row ? this.present(row, ops) : null
   }
 
-  async selectByKey(key: EntityKey, ctx?: WriteContext): Promise<E | null> {
+  async selectByKey(key: EntityKey, ctx?: ReadContext): Promise<E | null> {
     return 'id' in key ? this.select(key.id, ctx) : this.selectBy(key.field, key.value, ctx)
   }
 
   /** Lookup by the composite `cache_key`, given the values of its fields. */
-  async selectByCacheKey(values: Row, ctx?: WriteContext): Promise<E | null> {
+  async selectByCacheKey(values: Row, ctx?: ReadContext): Promise<E | null> {
     const ck = this.cacheKey(values)
     if (ck === undefined) throw new Error(`${this.name} has no composite cache_key`)
     const ops = this.ops(ctx)
@@ -210,7 +210,7 @@ export class Dao<E extends Row = Row> {
     return req
   }
 
-  async page(opts: PageOptions = {}, ctx?: WriteContext): Promise<Page<E>> {
+  async page(opts: PageOptions = {}, ctx?: ReadContext): Promise<Page<E>> {
     return this.runPage(this.pageRequest(opts), ctx)
   }
 
@@ -219,14 +219,14 @@ export class Dao<E extends Row = Row> {
     field: string,
     parentId: string,
     opts: PageOptions = {},
-    ctx?: WriteContext,
+    ctx?: ReadContext,
   ): Promise<Page<E>> {
     const req = this.pageRequest({ ...opts, tags: undefined })
     req.foreign = { field, id: parentId.toLowerCase() }
     return this.runPage(req, ctx)
   }
 
-  private async runPage(req: PageRequest, ctx?: WriteContext): Promise<Page<E>> {
+  private async runPage(req: PageRequest, ctx?: ReadContext): Promise<Page<E>> {
     const ops = this.ops(ctx)
     const res = await ops.page(this.table, req)
     const data: E[] = []
@@ -236,7 +236,7 @@ export class Dao<E extends Row = Row> {
   }
 
   /** Every row, page by page (for exports and cascades). */
-  async *each(ctx?: WriteContext, foreign?: { field: string; id: string }): AsyncGenerator<E> {
+  async *each(ctx?: ReadContext, foreign?: { field: string; id: string }): AsyncGenerator<E> {
     let after: string | undefined
     for (;;) {
       const ops = this.ops(ctx)

@@ -23,8 +23,12 @@ export interface ChangeBatch {
   events: ChangeEvent[]
 }
 
-export interface WriteContext {
+/** Where a read runs: a write transaction, or `DB.stale` (reads that tolerate staleness). */
+export interface ReadContext {
   ops: StoreOps
+}
+
+export interface WriteContext extends ReadContext {
   events: ChangeEvent[]
 }
 
@@ -43,8 +47,15 @@ export class DB extends EventEmitter<{ change: [ChangeBatch] }> {
   /** DB-less mode: the DAOs refuse single-entity writes (a whole configuration replaces them). */
   readOnly = false
 
+  /**
+   * For reads that may lag behind the latest writes (a worker's cache miss): the strategy's
+   * read-only replica when it has one (`pg_ro_host`), else the strategy itself.
+   */
+  readonly stale: ReadContext
+
   constructor(readonly strategy: Strategy) {
     super()
+    this.stale = { ops: strategy.staleReads ?? strategy }
   }
 
   /** Registers entities (parents before children); `hooks` adds per-entity behaviour. */

@@ -27,7 +27,7 @@ export async function exportStore(
   for (const entity of model.order) {
     if (!db.has(entity)) continue
     const rows: Row[] = []
-    for await (const row of db.dao(entity).each({ ops, events: [] })) rows.push(row)
+    for await (const row of db.dao(entity).each({ ops })) rows.push(row)
     entities[entity] = rows
   }
   return toDeclarativeYaml(exportDeclarative(entities, { formatVersion: '3.0', model }))

@@ -114,7 +114,16 @@ async function run(
   if (pending > 0) log(`${pending} pending`)
 }
 
-/** Returns false when the store was already bootstrapped. */
+/** Printed when another node holds the migrations lock (Kong's message). */
+export const NOT_LEADER_MSG = 'aborted: another node is performing database changes'
+
+/** Seconds `up` waits for another node's migrations by default (`--lock-timeout`). */
+export const DEFAULT_LOCK_TIMEOUT = 60
+
+/**
+ * Returns false when the store was already bootstrapped, or another node is bootstrapping it
+ * (which is not waited for).
+ */
 export async function bootstrap(
   strategy: Strategy,
   namespaces: readonly MigrationNamespace[],
@@ -125,52 +134,84 @@ export async function bootstrap(
     log('Database already bootstrapped')
     return false
   }
-  log('Bootstrapping database...')
-  await strategy.bootstrap()
-  await run(strategy, namespaces, state.new_migrations ?? [], { up: true, teardown: true }, log)
-  log('Database is up-to-date')
-  return true
+  const r = await strategy.withMigrationLock(0, async () => {
+    // another node may have bootstrapped it in the meantime
+    const now = await schemaState(strategy, namespaces)
+    if (!now.needs_bootstrap) {
+      log('Database already bootstrapped')
+      return false
+    }
+    log('Bootstrapping database...')
+    await strategy.bootstrap()
+    await run(strategy, namespaces, now.new_migrations ?? [], { up: true, teardown: true }, log)
+    log('Database is up-to-date')
+    return true
+  })
+  if (!r.acquired) log(NOT_LEADER_MSG)
+  return r.acquired && r.value
 }
 
+export interface UpOptions {
+  /** Re-run (`--force`) even with pending migrations. */
+  force?: boolean
+  /** Seconds to wait for another node's migrations (`--lock-timeout`). */
+  lockTimeout?: number
+}
+
+/** Returns false when another node held the migrations lock (it ran them). */
 export async function up(
   strategy: Strategy,
   namespaces: readonly MigrationNamespace[],
   log: Log,
-  force = false,
-): Promise<void> {
+  opts: UpOptions = {},
+): Promise<boolean> {
   const state = await schemaState(strategy, namespaces)
   if (state.needs_bootstrap) throw new Error(`Cannot run migrations: ${NEEDS_BOOTSTRAP_MSG}`)
-  if (!force && state.pending_migrations)
+  if (!opts.force && state.pending_migrations)
     throw new Error("Database has pending migrations; run 'kong migrations finish'")
-  if (!state.new_migrations) {
-    log('Database is already up-to-date')
-    return
-  }
-  await run(strategy, namespaces, state.new_migrations, { up: true, teardown: false }, log)
-  const after = await schemaState(strategy, namespaces)
-  if (after.pending_migrations)
-    log("\nDatabase has pending migrations; run 'kong migrations finish' when ready")
+  const r = await strategy.withMigrationLock(opts.lockTimeout ?? DEFAULT_LOCK_TIMEOUT, async () => {
+    // what another node did while this one waited counts
+    const now = await schemaState(strategy, namespaces)
+    if (!opts.force && now.pending_migrations)
+      throw new Error("Database has pending migrations; run 'kong migrations finish'")
+    if (!now.new_migrations) {
+      log('Database is already up-to-date')
+      return
+    }
+    await run(strategy, namespaces, now.new_migrations, { up: true, teardown: false }, log)
+    const after = await schemaState(strategy, namespaces)
+    if (after.pending_migrations)
+      log("\nDatabase has pending migrations; run 'kong migrations finish' when ready")
+  })
+  if (!r.acquired) log(NOT_LEADER_MSG)
+  return r.acquired
 }
 
+/** Returns false when another node held the migrations lock (not waited for). */
 export async function finish(
   strategy: Strategy,
   namespaces: readonly MigrationNamespace[],
   log: Log,
-): Promise<void> {
+): Promise<boolean> {
   const state = await schemaState(strategy, namespaces)
   if (state.needs_bootstrap) throw new Error(`Cannot run migrations: ${NEEDS_BOOTSTRAP_MSG}`)
-  if (state.pending_migrations) {
-    await run(strategy, namespaces, state.pending_migrations, { up: false, teardown: true }, log)
-  }
-  const after = await schemaState(strategy, namespaces)
-  if (after.new_migrations) {
-    log("\nNew migrations available; run 'kong migrations up' to proceed")
-    return
-  }
-  if (!state.pending_migrations) log('No pending migrations to finish')
+  const r = await strategy.withMigrationLock(0, async () => {
+    const now = await schemaState(strategy, namespaces)
+    if (now.pending_migrations) {
+      await run(strategy, namespaces, now.pending_migrations, { up: false, teardown: true }, log)
+    }
+    const after = await schemaState(strategy, namespaces)
+    if (after.new_migrations) {
+      log("\nNew migrations available; run 'kong migrations up' to proceed")
+      return
+    }
+    if (!now.pending_migrations) log('No pending migrations to finish')
+  })
+  if (!r.acquired) log(NOT_LEADER_MSG)
+  return r.acquired
 }
 
-/** Returns false when there was nothing to reset. */
+/** Returns false when there was nothing to reset, or another node held the migrations lock. */
 export async function reset(
   strategy: Strategy,
   namespaces: readonly MigrationNamespace[],
@@ -181,8 +222,11 @@ export async function reset(
     log('Database not bootstrapped, nothing to reset')
     return false
   }
-  log('Resetting database...')
-  await strategy.reset()
-  log('Database successfully reset')
-  return true
+  const r = await strategy.withMigrationLock(0, async () => {
+    log('Resetting database...')
+    await strategy.reset()
+    log('Database successfully reset')
+  })
+  if (!r.acquired) log(NOT_LEADER_MSG)
+  return r.acquired
 }

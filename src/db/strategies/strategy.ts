@@ -89,14 +89,28 @@ export interface MigrationNamespace {
   migrations: readonly Migration[]
 }
 
+/** What `withMigrationLock` did: ran `fn`, or left it to the command holding the lock. */
+export type MigrationLockResult<T> = { acquired: true; value: T } | { acquired: false }
+
 export interface Strategy extends StoreOps {
   readonly name: 'sqlite' | 'postgres' | 'off'
+  /**
+   * Operations for reads that tolerate staleness (PostgreSQL with `pg_ro_host`: a read-only
+   * replica). Absent: such reads use the strategy itself.
+   */
+  readonly staleReads?: StoreOps
   /** Runs `fn` atomically: every write in it commits together or not at all. */
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>
   migrationState(): Promise<MigrationState>
   /** Creates the bookkeeping tables (first step of `migrations bootstrap`). */
   bootstrap(): Promise<void>
   runMigration(namespace: string, migration: Migration, phase: 'up' | 'teardown'): Promise<void>
+  /**
+   * Runs `fn` while holding the store's migrations lock (one migrations command at a time, across
+   * every node). When another command holds it: `waitSeconds` 0 gives up at once; otherwise it
+   * waits for that command to end and gives up then, or throws after `waitSeconds`.
+   */
+  withMigrationLock<T>(waitSeconds: number, fn: () => Promise<T>): Promise<MigrationLockResult<T>>
   /** Drops every table. Returns false when there was nothing to reset. */
   reset(): Promise<boolean>
   isReachable(): Promise<boolean>

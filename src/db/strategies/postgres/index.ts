@@ -9,6 +9,7 @@ import pg from 'pg'
 import { columnValue, live, nowSeconds, pageQuery, q, rowColumns, tagsQuery } from '../sql.js'
 import type {
   Migration,
+  MigrationLockResult,
   MigrationState,
   PageRequest,
   PageResult,
@@ -21,8 +22,22 @@ import type {
   WriteExtras,
 } from '../strategy.js'
 
-/** The advisory lock every write transaction takes (any constant shared by all nodes). */
+// Advisory locks are `(class, hashtext(schema))` pairs: nodes sharing a schema share the locks,
+// while clusters in other schemas of the same database never wait for each other.
+/** Taken by every write transaction (and every migration step), until it ends. */
 const WRITE_LOCK = 0x5111_7e4b
+/** Held by a migrations command (`bootstrap`, `up`, `finish`, `reset`) for its whole run. */
+export const MIGRATIONS_LOCK = 0x5111_7e4c
+/** The schema a lock is about: the one in use, or the configured one before it exists. */
+const LOCK_SCOPE = 'hashtext(COALESCE(current_schema(), $2))'
+
+/** `schema` as the value of a `-c search_path=` connection option. */
+export function searchPathOption(schema: string): string {
+  // a quoted identifier keeps upper case, commas and spaces; in the options string a space or a
+  // backslash must itself be escaped with a backslash
+  const ident = `"${schema.replace(/"/g, '""')}"`
+  return `-c search_path=${ident.replace(/[\\ ]/g, (c) => `\\${c}`)}`
+}
 
 /** `?` placeholders → `$1, $2…` (our SQL has no `?` anywhere else). */
 function numbered(sql: string): string {
@@ -146,37 +161,60 @@ export interface PostgresOptions {
   /** Connect and query timeout, ms (`pg_timeout`). */
   timeoutMs?: number
   poolSize?: number
+  /** A second server (or user) for reads that tolerate staleness (`pg_ro_*`). */
+  readOnly?: PostgresOptions | null
 }
+
+function clientConfig(opts: PostgresOptions): pg.ClientConfig {
+  return {
+    host: opts.host,
+    port: opts.port,
+    database: opts.database,
+    user: opts.user,
+    password: opts.password ?? undefined,
+    ssl: opts.ssl ? { rejectUnauthorized: opts.sslVerify === true } : undefined,
+    connectionTimeoutMillis: opts.timeoutMs ?? 5000,
+    query_timeout: opts.timeoutMs ?? 5000,
+    ...(opts.schema ? { options: searchPathOption(opts.schema) } : {}),
+  }
+}
+
+const where = (opts: PostgresOptions) => `${opts.host}:${opts.port}/${opts.database}`
 
 export class PostgresStrategy implements Strategy {
   readonly name = 'postgres' as const
   private readonly pool: pg.Pool
   private readonly ops: PostgresOps
   private readonly schema: string | null
+  /** The read-only pool (`pg_ro_*`), when configured. */
+  private readonly roPool: pg.Pool | null = null
 
   /** `host:port/database` for messages. */
-  private readonly where: string
+  readonly where: string
+  /** `host:port/database` of the read-only connection, when configured. */
+  readonly readOnlyWhere: string | null = null
   private readonly clientConfig: pg.ClientConfig
+  /**
+   * Reads that tolerate staleness (a worker's cache miss) go through the read-only pool when
+   * `pg_ro_host` is set. Writes, transactions, migrations, the change feed and the Admin API use
+   * the main pool (as Kong does, the Admin API always reads what it just wrote).
+   */
+  readonly staleReads?: StoreOps
 
   constructor(opts: PostgresOptions) {
     this.schema = opts.schema ?? null
-    this.where = `${opts.host}:${opts.port}/${opts.database}`
-    const schema = this.schema
-    this.clientConfig = {
-      host: opts.host,
-      port: opts.port,
-      database: opts.database,
-      user: opts.user,
-      password: opts.password ?? undefined,
-      ssl: opts.ssl ? { rejectUnauthorized: opts.sslVerify === true } : undefined,
-      connectionTimeoutMillis: opts.timeoutMs ?? 5000,
-      query_timeout: opts.timeoutMs ?? 5000,
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
-    }
+    this.where = where(opts)
+    this.clientConfig = clientConfig(opts)
     this.pool = new pg.Pool({ ...this.clientConfig, max: opts.poolSize ?? 10 })
     // an idle client losing its connection must not end the process
     this.pool.on('error', () => undefined)
     this.ops = new PostgresOps(this.pool)
+    if (opts.readOnly) {
+      this.readOnlyWhere = where(opts.readOnly)
+      this.roPool = new pg.Pool({ ...clientConfig(opts.readOnly), max: opts.readOnly.poolSize ?? 10 })
+      this.roPool.on('error', () => undefined)
+      this.staleReads = new PostgresOps(this.roPool)
+    }
   }
 
   select(t: TableSpec, id: string): Promise<Row | null> {
@@ -217,7 +255,7 @@ export class PostgresStrategy implements Strategy {
     this.open++
     try {
       await client.query('BEGIN')
-      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+      await this.writeLock(client)
       const result = await fn(new PostgresOps(client))
       await client.query('COMMIT')
       return result
@@ -227,6 +265,53 @@ export class PostgresStrategy implements Strategy {
     } finally {
       this.open--
       client.release()
+    }
+  }
+
+  /** Serializes this transaction with every other write on the schema (any node). */
+  private async writeLock(client: pg.PoolClient): Promise<void> {
+    await client.query(`SELECT pg_advisory_xact_lock($1, ${LOCK_SCOPE})`, [WRITE_LOCK, this.schema ?? ''])
+  }
+
+  /**
+   * Runs `fn` holding the migrations lock of the schema, on a session of its own (a command that
+   * dies releases it with its connection). Held by another: with `waitSeconds` 0, gives up at
+   * once; otherwise waits for the holder to finish, then gives up too (the holder did the work),
+   * or fails with `timeout` after `waitSeconds`.
+   */
+  async withMigrationLock<T>(waitSeconds: number, fn: () => Promise<T>): Promise<MigrationLockResult<T>> {
+    // named for whoever looks at pg_stat_activity (63 bytes at most)
+    const name = `silverback migrations${this.schema ? `: ${this.schema}` : ''}`
+    const client = new pg.Client({ ...this.clientConfig, application_name: name.slice(0, 63) })
+    client.on('error', () => undefined)
+    await client.connect()
+    const args = [MIGRATIONS_LOCK, this.schema ?? '']
+    const tryLock = async (): Promise<boolean> =>
+      (await client.query(`SELECT pg_try_advisory_lock($1, ${LOCK_SCOPE}) AS ok`, args)).rows[0].ok === true
+    const unlock = () => client.query(`SELECT pg_advisory_unlock($1, ${LOCK_SCOPE})`, args)
+    try {
+      if (await tryLock()) {
+        try {
+          return { acquired: true, value: await fn() }
+        } finally {
+          await unlock().catch(() => undefined)
+        }
+      }
+      const deadline = Date.now() + waitSeconds * 1000
+      let step = 100
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, Math.min(step, Math.max(0, deadline - Date.now()))))
+        step = Math.min(step * 3, 1000)
+        // free now: the other command ended; this one does not run in its place
+        if (await tryLock()) {
+          await unlock()
+          return { acquired: false }
+        }
+      }
+      if (waitSeconds <= 0) return { acquired: false }
+      throw new Error('[PostgreSQL error] timeout')
+    } finally {
+      await client.end().catch(() => undefined)
     }
   }
 
@@ -274,8 +359,8 @@ export class PostgresStrategy implements Strategy {
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN')
-      // one node migrates at a time
-      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK])
+      // no write of a serving node interleaves with a migration step
+      await this.writeLock(client)
       if (sql) await client.query(sql)
       const r = await client.query('SELECT executed, pending FROM schema_meta WHERE subsystem = $1', [
         namespace,
@@ -384,6 +469,6 @@ export class PostgresStrategy implements Strategy {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.pool.end()
+    await Promise.all([this.pool.end(), this.roPool?.end()])
   }
 }
