@@ -1,5 +1,6 @@
 // Assembles the Admin API: generated entity endpoints, then Kong's special cases.
 import type { DB } from '../db/dao/db.js'
+import type { PluginRegistry } from '../plugins/registry.js'
 import type { AdminContext } from './context.js'
 import { addCertificateEndpoints } from './endpoints/certificates.js'
 import { addConsumerEndpoints } from './endpoints/consumers.js'
@@ -12,7 +13,7 @@ import { addTargetEndpoints } from './endpoints/targets.js'
 import type { Handler } from './http.js'
 import { Router } from './router.js'
 
-export function buildAdminRouter(db: DB): Router<Handler<AdminContext>> {
+export function buildAdminRouter(db: DB, plugins?: PluginRegistry): Router<Handler<AdminContext>> {
   const router = new Router<Handler<AdminContext>>()
   addKongEndpoints(router)
   addEntityEndpoints(router, db, { plugins: pluginEndpointOptions })
@@ -21,6 +22,9 @@ export function buildAdminRouter(db: DB): Router<Handler<AdminContext>> {
   addConsumerEndpoints(router)
   addTagEndpoints(router)
   addMiscEndpoints(router)
+  // the loaded plugins' own endpoints (proxy-cache's purge...)
+  for (const api of plugins?.apis() ?? [])
+    for (const [path, methods] of Object.entries(api)) router.add(path, methods)
   return router
 }
 

@@ -413,7 +413,7 @@ export class GatewayNode {
     this.adminAccess = new AccessLog(adminLog)
     const admin = createAdminHandler({
       ...common,
-      router: buildAdminRouter(this.db),
+      router: buildAdminRouter(this.db, this.plugins),
       maxBodySize: parseSize(conf.nginx_admin_client_max_body_size) ?? 0,
       yamlPaths: YAML_PATHS,
       onResponse: (req, status, ms) => this.adminAccess?.write(accessLine(req, status, ms)),

@@ -11,6 +11,7 @@
 //       kong.service.request.setHeader(conf.header_name, kong.request.getId())
 //     },
 //   })
+import type { DB } from '../db/dao/db.js'
 import type { EntityHooks } from '../db/dao/hooks.js'
 import type { EntitySchema } from '../db/schema/entity.js'
 import type { CustomValidator, EntityCheck, Field, Fields, RecordValue } from '../db/schema/field.js'
@@ -57,6 +58,28 @@ export interface PluginEntity {
   hooks?: EntityHooks
 }
 
+/** An Admin API request as a plugin's endpoint sees it. */
+export interface PluginApiRequest {
+  params: Record<string, string>
+  query: Record<string, unknown>
+  body: Record<string, unknown>
+}
+
+export interface PluginApiResponse {
+  status: number
+  body?: unknown
+}
+
+export type PluginApiHandler = (
+  req: PluginApiRequest,
+  ctx: { db: DB },
+) => PluginApiResponse | Promise<PluginApiResponse>
+
+/** Admin API endpoints a plugin adds (Kong's `api.lua`): path template → method → handler. */
+export type PluginApi = Readonly<
+  Record<string, Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', PluginApiHandler>>>
+>
+
 export interface PluginDefinition {
   name: string
   version: string
@@ -68,6 +91,8 @@ export interface PluginDefinition {
   entities?: readonly PluginEntity[]
   /** Migrations of the plugin's own namespace (its tables). */
   migrations?: readonly Migration[]
+  /** Admin API endpoints of the plugin, served while it is loaded on the node. */
+  api?: PluginApi
 }
 
 const noScope = (reference: string) => f.foreign(reference, { eq: null })
@@ -102,7 +127,7 @@ export function pluginSchema<const C extends Fields>(input: PluginSchemaInput<C>
 export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
   schema: S,
   handler: PluginHandler<P, ConfigOf<S>>,
-  extra: { entities?: readonly PluginEntity[]; migrations?: readonly Migration[] } = {},
+  extra: { entities?: readonly PluginEntity[]; migrations?: readonly Migration[]; api?: PluginApi } = {},
 ): PluginDefinition {
   return {
     name: schema.name,
@@ -112,5 +137,6 @@ export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
     handler: handler as PluginHandler<unknown>,
     entities: extra.entities,
     migrations: extra.migrations,
+    api: extra.api,
   }
 }

@@ -6,7 +6,7 @@ import basicAuth from './basic-auth/handler.js'
 import botDetection from './bot-detection/handler.js'
 import correlationId from './correlation-id/handler.js'
 import cors from './cors/handler.js'
-import type { PluginDefinition, PluginEntity } from './definition.js'
+import type { PluginApi, PluginDefinition, PluginEntity } from './definition.js'
 import hmacAuth from './hmac-auth/handler.js'
 import ipRestriction from './ip-restriction/handler.js'
 import jwt from './jwt/handler.js'
@@ -82,6 +82,11 @@ export class PluginRegistry {
   /** Entities owned by the loaded plugins (credentials), parents before children. */
   entities(): PluginEntity[] {
     return [...this.byName.values()].flatMap((p) => p.entities ?? [])
+  }
+
+  /** The Admin API endpoints of the loaded plugins. */
+  apis(): PluginApi[] {
+    return [...this.byName.values()].flatMap((p) => (p.api ? [p.api] : []))
   }
 
   /** Migration namespaces of the loaded plugins that own tables, named after the plugin. */
