@@ -14,7 +14,7 @@ async function dictionaryOf(ctx: { db: DB }, id: string) {
   } catch {
     return null // not a uuid
   }
-  if (!plugin || plugin.name !== 'proxy-cache') return null
+  if (plugin?.name !== 'proxy-cache') return null
   const config = plugin.config as { memory?: { dictionary_name?: string } }
   return nodeDictionaries().get(config.memory?.dictionary_name ?? 'kong_db_cache')
 }

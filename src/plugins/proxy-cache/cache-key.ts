@@ -16,7 +16,13 @@ function keyFrom(
   for (const field of fields) {
     const v = args[lookup(field)]
     if (v === undefined || v === null || v === false) continue
-    if (Array.isArray(v)) parts.push(`${field}=${v.map((x) => (x === true ? '' : x)).sort().join(',')}`)
+    if (Array.isArray(v))
+      parts.push(
+        `${field}=${v
+          .map((x) => (x === true ? '' : x))
+          .sort()
+          .join(',')}`,
+      )
     else if (v === true) parts.push(field)
     else parts.push(`${field}=${v}`)
   }
