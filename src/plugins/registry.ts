@@ -7,7 +7,9 @@ import botDetection from './bot-detection/handler.js'
 import correlationId from './correlation-id/handler.js'
 import cors from './cors/handler.js'
 import type { PluginDefinition, PluginEntity } from './definition.js'
+import fileLog from './file-log/handler.js'
 import hmacAuth from './hmac-auth/handler.js'
+import httpLog from './http-log/handler.js'
 import ipRestriction from './ip-restriction/handler.js'
 import jwt from './jwt/handler.js'
 import keyAuth from './key-auth/handler.js'
@@ -18,6 +20,7 @@ import requestSizeLimiting from './request-size-limiting/handler.js'
 import requestTermination from './request-termination/handler.js'
 import requestTransformer from './request-transformer/handler.js'
 import responseTransformer from './response-transformer/handler.js'
+import statsd from './statsd/handler.js'
 
 /** Plugin types shipped with Silverback (the `bundled` value of the `plugins` setting). */
 export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
@@ -37,6 +40,9 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   postFunction,
   requestTransformer,
   responseTransformer,
+  httpLog,
+  statsd,
+  fileLog,
 ]
 
 export class PluginRegistry {

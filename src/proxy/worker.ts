@@ -18,6 +18,7 @@ import { EntityCache } from '../pdk/cache.js'
 import type { LoadedPlugin } from '../pdk/instance.js'
 import type { PdkEnv } from '../pdk/state.js'
 import { PluginRegistry } from '../plugins/registry.js'
+import { flushBackground, setBackgroundLogger } from '../plugins/shared/background.js'
 import { ProxyAccessLog } from './access-log.js'
 import { socketState } from './connection.js'
 import { type ListenerInfo, ProxyHandler } from './handler.js'
@@ -98,6 +99,8 @@ export class ProxyWorker {
     nodeId = '',
   ) {
     this.settings = proxySettings(conf)
+    // log lines of plugins' background work (log queues, files) go to this worker's error log
+    setBackgroundLogger((level, message) => log.log(level, message))
     this.lookup = new IpcLookup(send)
     this.cache = new EntityCache(this.lookup)
     this.counters = new LeasedCounters(send)
@@ -396,6 +399,11 @@ export class ProxyWorker {
     }
     for (const socket of this.sockets) socket.destroy()
     await Promise.race([closed, new Promise((r) => setTimeout(r, 500))])
+    // log phases of the last requests run on the next turns; then plugins' queued log entries are
+    // sent and files written, within what is left of the drain time (the primary kills a worker
+    // 2 s after it)
+    await new Promise((r) => setImmediate(r))
+    await flushBackground(Math.min(5000, Math.max(1000, deadline - Date.now() + 1500)))
     this.engine.close()
     await Promise.all([this.log.close(), this.accessLog?.close()])
     process.exit(0)
