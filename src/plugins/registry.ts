@@ -15,6 +15,7 @@ import jwt from './jwt/handler.js'
 import keyAuth from './key-auth/handler.js'
 import postFunction from './post-function/handler.js'
 import preFunction from './pre-function/handler.js'
+import prometheus from './prometheus/handler.js'
 import rateLimiting from './rate-limiting/handler.js'
 import requestSizeLimiting from './request-size-limiting/handler.js'
 import requestTermination from './request-termination/handler.js'
@@ -40,6 +41,7 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   postFunction,
   requestTransformer,
   responseTransformer,
+  prometheus,
   httpLog,
   statsd,
   fileLog,
