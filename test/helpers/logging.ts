@@ -2,8 +2,11 @@
 // route does (so every request the route answers went through them, on every worker), and local
 // receivers for what the plugins send (HTTP and UDP, on 127.0.0.1).
 import dgram from 'node:dgram'
+import { writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { join } from 'node:path'
+import { runCli } from './cli.js'
 import type { Gateway } from './gateway.js'
 import { admin, send, until } from './proxy.js'
 
@@ -123,4 +126,18 @@ export async function startUdpReceiver(): Promise<UdpReceiver> {
     lines: () => datagrams.flatMap((d) => d.split('\n')),
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   }
+}
+
+/** `silverback reload` (same settings); resolves once every worker was replaced. */
+export async function reloadWorkers(gw: Gateway): Promise<void> {
+  const pids = async () => ((await admin(gw, 'GET', '/')).pids as { workers: number[] }).workers
+  const before = await pids()
+  const file = join(gw.prefix, 'reload.conf')
+  writeFileSync(file, '')
+  const res = await runCli(['reload', '-p', gw.prefix, '-c', file])
+  if (res.code !== 0) throw new Error(`reload failed: ${res.stderr}`)
+  await until(async () => {
+    const now = await pids()
+    return now.length === before.length && now.every((p) => !before.includes(p))
+  }, 15_000)
 }

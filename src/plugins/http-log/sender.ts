@@ -122,6 +122,8 @@ export function send(t: Target, entries: string[]): Promise<void> {
         path: t.path,
         method: t.method,
         agent: t.agent,
+        // also covers the connection being made
+        timeout: t.timeout,
         headers: { ...t.headers, 'Content-Length': payload.length },
       },
       (res) => {
@@ -145,7 +147,7 @@ export function send(t: Target, entries: string[]): Promise<void> {
         })
       },
     )
-    req.setTimeout(t.timeout, () => req.destroy(new Error('timeout')))
+    req.on('timeout', () => req.destroy(new Error('timeout')))
     req.on('error', (err) => reject(new Error(`failed request to ${t.label}: ${err.message}`)))
     req.end(payload)
   })

@@ -1,12 +1,13 @@
 // http-log (plugins.md §6.19) through the real gateway with two workers and a log server on
 // 127.0.0.1: configuration checks, one JSON object per request (max_batch_size = 1), JSON
 // arrays in batches, the method, headers and Basic authorization sent, a batch retried after
-// the server answered 500, and the deprecated flat queue fields.
+// the server answered 500, the deprecated flat queue fields, and queues sent when workers stop.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type Gateway, startGateway } from '../../helpers/gateway.js'
 import {
   type HttpReceiver,
+  reloadWorkers,
   sendCounted,
   serviceWithPlugins,
   startHttpReceiver,
@@ -227,5 +228,24 @@ describe('http-log', () => {
     const bodies = logs.received.filter((q) => q.url === '/legacy').map((q) => JSON.parse(q.body) as unknown)
     assert.ok(bodies.every((b) => Array.isArray(b)))
     await until(async () => gw.errorLog().includes('the queue_size parameter is deprecated'))
+  })
+
+  it('a worker that stops sends what its queue holds first', async () => {
+    const r = await serviceWithPlugins(gw, up.url, [
+      {
+        name: 'http-log',
+        // batches would wait an hour for more entries
+        config: {
+          http_endpoint: `${logs.url}/drain`,
+          queue: { max_batch_size: 1000, max_coalescing_delay: 3600 },
+        },
+      },
+    ])
+    const n = 5
+    await sendCounted(`${r.url}?drain`, n)
+    assert.equal(entries('/drain', '?drain').length, 0)
+    await reloadWorkers(gw)
+    await until(async () => entries('/drain', '?drain').length >= n)
+    assert.equal(entries('/drain', '?drain').length, n)
   })
 })

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { type Gateway, request, startGateway } from '../../helpers/gateway.js'
-import { serviceWithPlugins } from '../../helpers/logging.js'
+import { reloadWorkers, serviceWithPlugins } from '../../helpers/logging.js'
 import { addPlugin, addRoute, refused } from '../../helpers/plugins.js'
 import { admin, send, until } from '../../helpers/proxy.js'
 import { startUpstream, type Upstream } from '../../helpers/upstream.js'
@@ -188,5 +188,20 @@ describe('prometheus', () => {
     assert.equal(value(page, series('healthy')), 0)
     assert.equal(value(page, series('unhealthy')), 0)
     assert.equal(value(page, series('dns_error')), 0)
+  })
+
+  it('keeps the counts of workers replaced by a reload', async () => {
+    const r = await serviceWithPlugins(gw, up.url, [
+      { name: 'prometheus', config: { status_code_metrics: true } },
+    ])
+    let sent = 1
+    for (let i = 0; i < 10; i++) if ((await send(r.url)).status === 200) sent++
+    const total = `kong_http_requests_total{service="${r.serviceName}",route="${r.routeName}",code="200",source="service",workspace="default",consumer=""}`
+    await until(async () => value(await scrape(), total) === sent)
+    await reloadWorkers(gw)
+    assert.equal(value(await scrape(), total), sent)
+    // the new workers add to it
+    await until(async () => (await send(r.url)).status === 200)
+    await until(async () => value(await scrape(), total) === sent + 1)
   })
 })
