@@ -46,4 +46,6 @@ export interface AdminContext {
   drain(): void
   /** The node's health checker (upstream health endpoints). */
   health?: NodeHealth
+  /** The prometheus plugin's /metrics page, when the plugin is loaded. */
+  metrics?: () => Promise<string>
 }

@@ -41,6 +41,8 @@ export type PrimaryMessage =
   | { type: 'health'; upstream: string; unhealthy: string[] }
   /** Give back the unspent units of these counters now (`keys`: encoded opKeys). */
   | { type: 'counters-reclaim'; id: number; keys: string }
+  /** Send your prometheus series now (answered by `metrics` with this id). */
+  | { type: 'metrics-request'; id: number }
 
 export type WorkerMessage =
   /**
@@ -65,6 +67,12 @@ export type WorkerMessage =
   | { type: 'health-report'; reports: string }
   /** Answer to `counters-reclaim`: the units given back (encoded release records). */
   | { type: 'counters-released'; id: number; ops: string }
+  /**
+   * The prometheus series the worker recorded since it started (plugins/prometheus/store.ts):
+   * the answer to `metrics-request` `id`, or, with id null, sent on its own (periodically when
+   * they changed, and before exiting).
+   */
+  | { type: 'metrics'; id: number | null; series: string }
 
 export interface WorkerStats {
   pid: number

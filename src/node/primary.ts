@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import { hostname } from 'node:os'
 import type { AdminContext } from '../admin/context.js'
+import { addMetricsEndpoint } from '../admin/endpoints/metrics.js'
 import { buildAdminRouter, YAML_PATHS } from '../admin/index.js'
 import { createAdminHandler } from '../admin/server.js'
 import type { TargetDnsOptions } from '../balancer/target-dns.js'
@@ -33,11 +34,13 @@ import { parseNameServer } from '../dns/client.js'
 import { type Address, parseHostsFile } from '../dns/resolver.js'
 import { AccessLog, Logger, type LogLevel } from '../log/logger.js'
 import { invalidationKeys } from '../pdk/cache.js'
+import { WorkerSeries } from '../plugins/prometheus/exporter.js'
 import { PluginRegistry } from '../plugins/registry.js'
 import { Replica } from '../proxy/replica.js'
 import { buildStatusRouter } from '../status/index.js'
 import { SERVER_TOKEN } from '../version.js'
 import { DblessConfig } from './dbless.js'
+import { metricsPage } from './metrics.js'
 import { listenerCertificates, nodeId, preparePrefix, removePid, writePid } from './prefix.js'
 import { type RequestHandler, ServerGroup, StatsCounter } from './servers.js'
 import { WorkerSupervisor } from './workers.js'
@@ -122,6 +125,8 @@ export class GatewayNode {
       return null
     },
   )
+  /** The prometheus series of the workers (running and exited). */
+  private readonly workerSeries = new WorkerSeries()
   /** Changes to and from the other nodes sharing a PostgreSQL database. */
   propagation: Propagation | null = null
   /** DB-less mode (`database = off`): the declarative configuration. */
@@ -329,6 +334,7 @@ export class GatewayNode {
         this.lookup(entity, field, value, all),
       counters: this.counters,
       health: this.health,
+      metrics: this.workerSeries,
       nodeId: this.nodeId,
     }
   }
@@ -353,7 +359,7 @@ export class GatewayNode {
   }
 
   private context(): AdminContext {
-    return {
+    const ctx: AdminContext = {
       db: this.db,
       conf: this.conf,
       log: this.log,
@@ -395,6 +401,18 @@ export class GatewayNode {
         this.log.notice('node switched to draining')
       },
     }
+    if (this.plugins.get('prometheus')) {
+      ctx.metrics = () =>
+        metricsPage({
+          ctx,
+          series: this.workerSeries,
+          collect: async (ms) => {
+            await Promise.all([this.workers?.collectMetrics(ms), this.incoming?.collectMetrics(ms)])
+          },
+          rows: (entity) => this.replica.rows(entity),
+        })
+    }
+    return ctx
   }
 
   /** The Admin and Status API handlers for the current configuration. */
@@ -411,16 +429,22 @@ export class GatewayNode {
     }
     const adminLog = conf.admin_access_log && conf.admin_access_log !== 'off' ? conf.admin_access_log : null
     this.adminAccess = new AccessLog(adminLog)
+    const adminRouter = buildAdminRouter(this.db, this.plugins)
+    const statusRouter = buildStatusRouter()
+    if (ctx.metrics) {
+      addMetricsEndpoint(adminRouter)
+      addMetricsEndpoint(statusRouter)
+    }
     const admin = createAdminHandler({
       ...common,
-      router: buildAdminRouter(this.db, this.plugins),
+      router: adminRouter,
       maxBodySize: parseSize(conf.nginx_admin_client_max_body_size) ?? 0,
       yamlPaths: YAML_PATHS,
       onResponse: (req, status, ms) => this.adminAccess?.write(accessLine(req, status, ms)),
     })
     const status = createAdminHandler({
       ...common,
-      router: buildStatusRouter(),
+      router: statusRouter,
       maxBodySize: 1024 * 1024,
     })
     return { admin, status }

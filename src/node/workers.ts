@@ -11,6 +11,7 @@ import type { PrimaryMessage, ReplicaEvent, Row, WorkerMessage, WorkerStats } fr
 import { isWorkerMessage } from '../cluster/messages.js'
 import type { Conf } from '../conf/index.js'
 import type { Logger } from '../log/logger.js'
+import type { WorkerSeries } from '../plugins/prometheus/exporter.js'
 
 /** Everything a worker needs to start (JSON-serializable). */
 export interface WorkerInit {
@@ -42,6 +43,8 @@ export interface ConfigSource {
   counters: CounterTable
   /** The node's health checker. */
   health: NodeHealth
+  /** The prometheus series the workers send. */
+  metrics: WorkerSeries
   nodeId: string
 }
 
@@ -133,6 +136,37 @@ export class WorkerSupervisor {
     })
   }
 
+  private metricsSeq = 0
+  /** Scrapes waiting for a worker's series: `<slot id>:<request id>` → resolve. */
+  private readonly metricsWaiters = new Map<string, () => void>()
+
+  /**
+   * Asks every running worker for its prometheus series; resolves when all answered, or after
+   * `timeoutMs` (a worker that did not answer counts with the series it sent last).
+   */
+  async collectMetrics(timeoutMs: number): Promise<void> {
+    const id = ++this.metricsSeq
+    const keys: string[] = []
+    const answers: Promise<void>[] = []
+    for (const slot of this.slots.values()) {
+      if (!slot.ready || !slot.worker.isConnected()) continue
+      const key = `${slot.id}:${id}`
+      keys.push(key)
+      answers.push(new Promise<void>((resolve) => this.metricsWaiters.set(key, resolve)))
+      this.send(slot, { type: 'metrics-request', id })
+    }
+    if (answers.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.all(answers),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    for (const key of keys) this.metricsWaiters.delete(key)
+  }
+
   private readonly waiters = new Set<(m: WorkerMessage & { slot: Slot }) => void>()
   private readonly exitWaiters = new Set<(slot: Slot) => void>()
 
@@ -187,6 +221,14 @@ export class WorkerSupervisor {
       case 'health-report':
         this.source.health.reports(m.reports)
         return
+      case 'metrics': {
+        this.source.metrics.update(slot.worker.process.pid ?? -slot.id, m.series)
+        if (m.id === null) return
+        const key = `${slot.id}:${m.id}`
+        this.metricsWaiters.get(key)?.()
+        this.metricsWaiters.delete(key)
+        return
+      }
     }
     for (const w of [...this.waiters]) w({ ...m, slot })
   }
@@ -194,6 +236,7 @@ export class WorkerSupervisor {
   private onExit(slot: Slot, code: number | null, signal: string | null): void {
     this.slots.delete(slot.id)
     this.counters.forget(slot.id)
+    this.source.metrics.retire(slot.worker.process.pid ?? -slot.id)
     for (const w of [...this.exitWaiters]) w(slot)
     if (slot.leaving || this.stopping) return
     this.log.error(

@@ -7,17 +7,21 @@ import botDetection from './bot-detection/handler.js'
 import correlationId from './correlation-id/handler.js'
 import cors from './cors/handler.js'
 import type { PluginApi, PluginDefinition, PluginEntity } from './definition.js'
+import fileLog from './file-log/handler.js'
 import hmacAuth from './hmac-auth/handler.js'
+import httpLog from './http-log/handler.js'
 import ipRestriction from './ip-restriction/handler.js'
 import jwt from './jwt/handler.js'
 import keyAuth from './key-auth/handler.js'
 import postFunction from './post-function/handler.js'
 import preFunction from './pre-function/handler.js'
+import prometheus from './prometheus/handler.js'
 import rateLimiting from './rate-limiting/handler.js'
 import requestSizeLimiting from './request-size-limiting/handler.js'
 import requestTermination from './request-termination/handler.js'
 import requestTransformer from './request-transformer/handler.js'
 import responseTransformer from './response-transformer/handler.js'
+import statsd from './statsd/handler.js'
 
 /** Plugin types shipped with Silverback (the `bundled` value of the `plugins` setting). */
 export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
@@ -37,6 +41,10 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   postFunction,
   requestTransformer,
   responseTransformer,
+  prometheus,
+  httpLog,
+  statsd,
+  fileLog,
 ]
 
 export class PluginRegistry {

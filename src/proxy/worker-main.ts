@@ -42,7 +42,8 @@ process.on('message', (m: Init | PrimaryMessage) => {
     m.type === 'invalidate' ||
     m.type === 'counters-result' ||
     m.type === 'counters-reclaim' ||
-    m.type === 'health'
+    m.type === 'health' ||
+    m.type === 'metrics-request'
   ) {
     void w.onMessage(m)
     return

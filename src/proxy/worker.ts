@@ -17,7 +17,9 @@ import type { Logger, LogLevel } from '../log/logger.js'
 import { EntityCache } from '../pdk/cache.js'
 import type { LoadedPlugin } from '../pdk/instance.js'
 import type { PdkEnv } from '../pdk/state.js'
+import { changeCount, encodeSeries } from '../plugins/prometheus/store.js'
 import { PluginRegistry } from '../plugins/registry.js'
+import { flushBackground, setBackgroundLogger } from '../plugins/shared/background.js'
 import { ProxyAccessLog } from './access-log.js'
 import { socketState } from './connection.js'
 import { type ListenerInfo, ProxyHandler } from './handler.js'
@@ -36,6 +38,8 @@ type AnyServer = http.Server | https.Server | http2.Http2SecureServer
 
 /** A connection without requests for this long is closed when the worker drains. */
 const IDLE_GRACE_MS = 1000
+/** How often a worker sends its prometheus series to the primary when they changed. */
+const METRICS_PUSH_MS = 5000
 
 function destroyOnError(this: Duplex): void {
   this.destroy()
@@ -98,6 +102,14 @@ export class ProxyWorker {
     nodeId = '',
   ) {
     this.settings = proxySettings(conf)
+    // log lines of plugins' background work (log queues, files) go to this worker's error log
+    setBackgroundLogger((level, message) => log.log(level, message))
+    let pushed = 0
+    setInterval(() => {
+      if (changeCount() === pushed) return
+      pushed = changeCount()
+      this.send({ type: 'metrics', id: null, series: encodeSeries() })
+    }, METRICS_PUSH_MS).unref()
     this.lookup = new IpcLookup(send)
     this.cache = new EntityCache(this.lookup)
     this.counters = new LeasedCounters(send)
@@ -182,6 +194,9 @@ export class ProxyWorker {
         break
       case 'health':
         applyHealth(m.upstream, m.unhealthy)
+        break
+      case 'metrics-request':
+        this.send({ type: 'metrics', id: m.id, series: encodeSeries() })
         break
     }
   }
@@ -396,9 +411,27 @@ export class ProxyWorker {
     }
     for (const socket of this.sockets) socket.destroy()
     await Promise.race([closed, new Promise((r) => setTimeout(r, 500))])
+    // log phases of the last requests run on the next turns; then plugins' queued log entries are
+    // sent and files written, within what is left of the drain time (the primary kills a worker
+    // 2 s after it)
+    await new Promise((r) => setImmediate(r))
+    await flushBackground(Math.min(5000, Math.max(1000, deadline - Date.now() + 1500)))
+    await this.sendAndWait({ type: 'metrics', id: null, series: encodeSeries() })
     this.engine.close()
     await Promise.all([this.log.close(), this.accessLog?.close()])
     process.exit(0)
+  }
+
+  /** Sends a message to the primary and waits until it left (the process is about to exit). */
+  private sendAndWait(m: WorkerMessage): Promise<void> {
+    const send = process.send?.bind(process)
+    if (send === undefined || !process.connected) {
+      this.send(m)
+      return Promise.resolve()
+    }
+    return new Promise<void>((resolve) => {
+      send(m, undefined, undefined, () => resolve())
+    })
   }
 
   stats() {

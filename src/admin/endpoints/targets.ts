@@ -122,8 +122,8 @@ export function addTargetEndpoints(router: Router<Handler<AdminContext>>): void 
 
 type Health = 'HEALTHY' | 'UNHEALTHY' | 'HEALTHCHECKS_OFF' | 'DNS_ERROR'
 
-/** A target's health data as Kong reports it (admin-api.md §8.8). */
-function targetHealth(ctx: AdminContext, upstream: Row, target: Row): { health: Health; data: Row } {
+/** A target's health data as Kong reports it (admin-api.md §8.8); also used by /metrics. */
+export function targetHealth(ctx: AdminContext, upstream: Row, target: Row): { health: Health; data: Row } {
   const view = ctx.health?.view(String(upstream.id)) ?? null
   const { host, port } = splitTarget(String(target.target))
   const weight = Number(target.weight ?? 100)

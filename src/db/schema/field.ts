@@ -59,6 +59,11 @@ export interface FieldAttributes {
   /** May hold a vault reference (`{vault://...}`) instead of the value. */
   referenceable?: boolean
   encrypted?: boolean
+  /**
+   * A field kept for old configurations (Kong's `deprecation`): still accepted and stored; a
+   * value other than `old_default` makes the plugin log `message` when it uses the field.
+   */
+  deprecation?: { message: string; removal_in_version: string; old_default?: unknown }
   /** Input only: validated but never stored (a certificate's `snis` list). */
   transient?: boolean
   /** Never returned to clients (not used by Kong's core entities; kept for plugins). */

@@ -13,6 +13,7 @@ import {
 import { validateName, validateUtf8Name } from './validators/names.js'
 import { validatePath } from './validators/paths.js'
 import { validateTag } from './validators/tags.js'
+import { validateUrl } from './validators/url.js'
 
 export const PROTOCOLS = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp'] as const
 export const HTTP_PROTOCOLS = ['grpc', 'grpcs', 'http', 'https'] as const
@@ -72,6 +73,10 @@ export const typedefs = {
     match_none: [{ pattern: /\/\//, err: 'must not have empty segments' }],
     custom_validator: validatePath,
     description: 'A string representing a URL path, such as /path/to/resource.',
+  }),
+  url: f.string({
+    custom_validator: validateUrl,
+    description: 'A string representing a URL, such as https://example.com/path/to/resource?q=search.',
   }),
   headerName: f.string({
     custom_validator: validateHeaderName,

@@ -40,17 +40,21 @@ const BUNDLED = [
   'bot-detection',
   'correlation-id',
   'cors',
+  'file-log',
   'hmac-auth',
+  'http-log',
   'ip-restriction',
   'jwt',
   'key-auth',
   'post-function',
   'pre-function',
+  'prometheus',
   'rate-limiting',
   'request-size-limiting',
   'request-termination',
   'request-transformer',
   'response-transformer',
+  'statsd',
 ]
 
 describe('admin api: node information', () => {

@@ -89,3 +89,11 @@ export function expandServiceUrl(url: string): ServiceUrlParts | { error: string
     path: parsed.path ?? null,
   }
 }
+
+/** Kong's `typedefs.url` check: the URL (as socket.url splits it) needs a host, then a scheme. */
+export function validateUrl(url: string): string | undefined {
+  const parsed = parseUrl(url)
+  if (parsed.host === undefined) return 'missing host in url'
+  if (parsed.scheme === undefined) return 'missing scheme in url'
+  return undefined
+}
