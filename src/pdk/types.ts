@@ -191,11 +191,16 @@ export interface KongCounters {
    * current usages. A counter lives `ttls[i]` seconds from its creation. Answers synchronously
    * when the worker holds a lease on these counters (units granted ahead of need, see
    * docs/architecture.md), with a promise otherwise: `await` works for both.
+   *
+   * Sliding windows: with `previous`, each key's usage also counts its previous window's counter
+   * (`previous.keys[i]`) times `previous.weights[i]` (0 to 1), rounded up; the answer then carries
+   * those counters' values.
    */
   take(
     keys: readonly string[],
     limits: readonly number[],
     ttls: readonly number[],
+    previous?: { keys: readonly string[]; weights: readonly number[] },
   ): CounterAnswer | Promise<CounterAnswer>
 }
 
@@ -203,6 +208,8 @@ export interface CounterAnswer {
   allowed: boolean
   /** The usage of each counter before this take (from a lease: as the worker last knew it). */
   usage: number[]
+  /** With `previous`: the value of each previous window's counter. */
+  previous?: number[]
 }
 
 export interface KongNginx {
