@@ -41,6 +41,8 @@ export type PrimaryMessage =
   | { type: 'health'; upstream: string; unhealthy: string[] }
   /** Give back the unspent units of these counters now (`keys`: encoded opKeys). */
   | { type: 'counters-reclaim'; id: number; keys: string }
+  /** Answer to a `plugin-call`: what the plugin's function returned, or its error. */
+  | { type: 'plugin-call-result'; id: number; result?: unknown; error?: string }
 
 export type WorkerMessage =
   /**
@@ -65,6 +67,8 @@ export type WorkerMessage =
   | { type: 'health-report'; reports: string }
   /** Answer to `counters-reclaim`: the units given back (encoded release records). */
   | { type: 'counters-released'; id: number; ops: string }
+  /** A plugin's function in the primary (kong.primary.call), answered by `plugin-call-result`. */
+  | { type: 'plugin-call'; id: number; plugin: string; method: string; args: unknown }
 
 export interface WorkerStats {
   pid: number

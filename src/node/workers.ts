@@ -42,6 +42,8 @@ export interface ConfigSource {
   counters: CounterTable
   /** The node's health checker. */
   health: NodeHealth
+  /** Runs a plugin's function in this (primary) process for a worker (kong.primary.call). */
+  pluginCall(plugin: string, method: string, args: unknown): Promise<unknown>
   nodeId: string
 }
 
@@ -183,6 +185,17 @@ export class WorkerSupervisor {
         return
       case 'counters-released':
         this.counters.released(m.id, m.ops)
+        return
+      case 'plugin-call':
+        this.source.pluginCall(m.plugin, m.method, m.args).then(
+          (result) => this.send(slot, { type: 'plugin-call-result', id: m.id, result }),
+          (err: unknown) =>
+            this.send(slot, {
+              type: 'plugin-call-result',
+              id: m.id,
+              error: err instanceof Error ? err.message : String(err),
+            }),
+        )
         return
       case 'health-report':
         this.source.health.reports(m.reports)

@@ -212,6 +212,16 @@ export interface CounterAnswer {
   previous?: number[]
 }
 
+/**
+ * Calls to the running plugin's own functions in the node's primary process, the one that holds
+ * the store (a Silverback addition: workers have no database handle). A plugin definition lists
+ * them in `primary` (plugins/definition.ts); rate-limiting's `cluster` policy counts this way.
+ */
+export interface KongPrimary {
+  /** Resolves with what the function returned; rejects with its error, or after `timeoutMs`. */
+  call(method: string, args: unknown, timeoutMs: number): Promise<unknown>
+}
+
 export interface KongNginx {
   getSubsystem(): string
   /**
@@ -243,6 +253,8 @@ export interface Kong {
   readonly cache: KongCache
   /** Node-wide counters (Silverback addition, see KongCounters). */
   readonly counters: KongCounters
+  /** The plugin's functions in the primary process (Silverback addition, see KongPrimary). */
+  readonly primary: KongPrimary
   readonly router: KongRouter
   readonly node: KongNode
   readonly ip: { isTrusted(ip: string): boolean }

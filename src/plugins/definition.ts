@@ -16,7 +16,7 @@ import type { EntitySchema } from '../db/schema/entity.js'
 import type { CustomValidator, EntityCheck, Field, Fields, RecordValue } from '../db/schema/field.js'
 import { f } from '../db/schema/field.js'
 import type { SubschemaDefinition } from '../db/schema/record.js'
-import type { Migration } from '../db/strategies/strategy.js'
+import type { Migration, SqlStore } from '../db/strategies/strategy.js'
 import type { PluginHandler } from '../pdk/types.js'
 
 export interface PluginSchemaInput<C extends Fields> {
@@ -57,6 +57,17 @@ export interface PluginEntity {
   hooks?: EntityHooks
 }
 
+/** What a plugin's functions in the primary process get (see PluginDefinition.primary). */
+export interface PrimaryContext {
+  /** Raw SQL on the node's store: the plugin's own tables. */
+  store: SqlStore
+  /** The node's `database` setting. */
+  database: string
+}
+
+/** A plugin function run in the primary process for a worker (kong.primary.call). */
+export type PrimaryFunction = (ctx: PrimaryContext, args: unknown) => Promise<unknown>
+
 export interface PluginDefinition {
   name: string
   version: string
@@ -68,6 +79,11 @@ export interface PluginDefinition {
   entities?: readonly PluginEntity[]
   /** Migrations of the plugin's own namespace (its tables). */
   migrations?: readonly Migration[]
+  /**
+   * Functions the primary process runs for the plugin's handlers in workers (which have no store),
+   * by name: `kong.primary.call(name, args, timeoutMs)`. Arguments and results travel as JSON.
+   */
+  primary?: Readonly<Record<string, PrimaryFunction>>
 }
 
 const noScope = (reference: string) => f.foreign(reference, { eq: null })
@@ -102,7 +118,11 @@ export function pluginSchema<const C extends Fields>(input: PluginSchemaInput<C>
 export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
   schema: S,
   handler: PluginHandler<P, ConfigOf<S>>,
-  extra: { entities?: readonly PluginEntity[]; migrations?: readonly Migration[] } = {},
+  extra: {
+    entities?: readonly PluginEntity[]
+    migrations?: readonly Migration[]
+    primary?: Readonly<Record<string, PrimaryFunction>>
+  } = {},
 ): PluginDefinition {
   return {
     name: schema.name,
@@ -112,5 +132,6 @@ export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
     handler: handler as PluginHandler<unknown>,
     entities: extra.entities,
     migrations: extra.migrations,
+    primary: extra.primary,
   }
 }

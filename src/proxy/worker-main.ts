@@ -42,6 +42,7 @@ process.on('message', (m: Init | PrimaryMessage) => {
     m.type === 'invalidate' ||
     m.type === 'counters-result' ||
     m.type === 'counters-reclaim' ||
+    m.type === 'plugin-call-result' ||
     m.type === 'health'
   ) {
     void w.onMessage(m)

@@ -13,6 +13,7 @@ import type {
   PageRequest,
   PageResult,
   Row,
+  SqlTransaction,
   StoreOps,
   Strategy,
   TableSpec,
@@ -227,6 +228,31 @@ export class PostgresStrategy implements Strategy {
     } finally {
       this.open--
       client.release()
+    }
+  }
+
+  async sqlTransaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    let rollback = false
+    const tx: SqlTransaction = {
+      query: async (sql, args = []) => (await client.query(numbered(sql), args as unknown[])).rows as Row[],
+      rollback: () => {
+        rollback = true
+      },
+    }
+    let failure: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const result = await fn(tx)
+      await client.query(rollback ? 'ROLLBACK' : 'COMMIT')
+      return result
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err))
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw err
+    } finally {
+      // a client whose query failed (a timeout, a lost connection) is not reused
+      client.release(failure)
     }
   }
 
