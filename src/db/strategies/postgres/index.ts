@@ -40,6 +40,8 @@ interface Queryable {
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>
 }
 
+const ignore = (): void => undefined
+
 /** The channel committed change events are announced on (payload: the event id). */
 const CHANNEL = 'silverback_events'
 
@@ -215,6 +217,7 @@ export class PostgresStrategy implements Strategy {
 
   async transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
+    client.on('error', ignore) // (see sqlTransaction)
     this.open++
     try {
       await client.query('BEGIN')
@@ -227,12 +230,16 @@ export class PostgresStrategy implements Strategy {
       throw err
     } finally {
       this.open--
+      client.off('error', ignore)
       client.release()
     }
   }
 
   async sqlTransaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
+    // A checked-out client has no error listener (the pool removes its own): a connection lost
+    // between two queries would otherwise be an uncaught 'error' event. The next query fails.
+    client.on('error', ignore)
     let rollback = false
     const tx: SqlTransaction = {
       query: async (sql, args = []) => (await client.query(numbered(sql), args as unknown[])).rows as Row[],
@@ -252,6 +259,7 @@ export class PostgresStrategy implements Strategy {
       throw err
     } finally {
       // a client whose query failed (a timeout, a lost connection) is not reused
+      client.off('error', ignore)
       client.release(failure)
     }
   }
