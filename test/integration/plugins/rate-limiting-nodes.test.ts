@@ -12,7 +12,7 @@ import pg from 'pg'
 import { slidingRetryMs, slidingUsage } from '../../../src/plugins/rate-limiting/sliding.js'
 import { previousStart, windowEnd } from '../../../src/plugins/rate-limiting/windows.js'
 import { runCli } from '../../helpers/cli.js'
-import { freePort, type Gateway, startGateway } from '../../helpers/gateway.js'
+import { freePort, type Gateway, type GatewayOptions, startGateway } from '../../helpers/gateway.js'
 import { message } from '../../helpers/plugins.js'
 import { admin, type ProxyResponse, send, until } from '../../helpers/proxy.js'
 import { startUpstream, type Upstream } from '../../helpers/upstream.js'
@@ -33,6 +33,18 @@ function statuses(responses: ProxyResponse[]): Record<number, number> {
 async function awayFromMinuteEnd(): Promise<void> {
   const left = 60_000 - (Date.now() % 60_000)
   if (left < 3000) await new Promise((r) => setTimeout(r, left + 50))
+}
+
+/** Two nodes started together; if one fails to start, the other is stopped before the error. */
+async function startTwo(opts: GatewayOptions): Promise<[Gateway, Gateway]> {
+  const started = await Promise.allSettled([startGateway(opts), startGateway(opts)])
+  const up = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const failed = started.find((r) => r.status === 'rejected')
+  if (failed !== undefined) {
+    await Promise.all(up.map((gw) => gw.stop()))
+    throw failed.reason
+  }
+  return up as [Gateway, Gateway]
 }
 
 /** `n` requests at once, alternating between the nodes' URLs. */
@@ -83,10 +95,7 @@ describe('rate-limiting, redis policy, two nodes', () => {
     redis = new Redis({ host: '127.0.0.1', port: 6379, db: REDIS_DB, lazyConnect: true })
     await redis.connect()
     up = await startUpstream()
-    ;[a, b] = await Promise.all([
-      startGateway({ proxy: true, workers: 2 }),
-      startGateway({ proxy: true, workers: 2 }),
-    ])
+    ;[a, b] = await startTwo({ proxy: true, workers: 2 })
   })
 
   after(async () => {
@@ -240,11 +249,10 @@ describe('rate-limiting, redis policy, two nodes', () => {
     })
     await new Promise<void>((r) => forwarder.listen(0, '127.0.0.1', r))
     const port = (forwarder.address() as net.AddressInfo).port
-    const [c, d] = await Promise.all([
-      startGateway({ proxy: true, workers: 1 }),
-      startGateway({ proxy: true, workers: 1 }),
-    ])
+    let nodes: Gateway[] = []
     try {
+      nodes = await startTwo({ proxy: true, workers: 1 })
+      const [c, d] = nodes
       const serviceId = randomUUID()
       const routeId = randomUUID()
       routes.push(routeId)
@@ -295,7 +303,7 @@ describe('rate-limiting, redis policy, two nodes', () => {
       assert.deepEqual(statuses(onD), { 200: 6, 429: 2 })
       await until(async () => (await counter()) === '10')
     } finally {
-      await Promise.all([c.stop(), d.stop()])
+      await Promise.all(nodes.map((gw) => gw.stop()))
       forwarder.close()
       for (const s of sockets) s.destroy()
     }
@@ -385,10 +393,7 @@ describe('rate-limiting, cluster policy, two nodes on one PostgreSQL database', 
     db = new pg.Client({ host: '127.0.0.1', database: 'test', user: 'postgres' })
     await db.connect()
     up = await startUpstream()
-    ;[a, b] = await Promise.all([
-      startGateway({ env, proxy: true, workers: 2 }),
-      startGateway({ env, proxy: true, workers: 2 }),
-    ])
+    ;[a, b] = await startTwo({ env, proxy: true, workers: 2 })
   })
 
   after(async () => {
@@ -497,8 +502,10 @@ describe('rate-limiting, cluster policy, two nodes on one PostgreSQL database', 
     })
     await new Promise<void>((r) => forwarder.listen(0, '127.0.0.1', r))
     const port = String((forwarder.address() as net.AddressInfo).port)
-    const c = await startGateway({ env: { ...env, PG_PORT: port, PG_TIMEOUT: '1000' }, proxy: true })
+    let c: Gateway | undefined
     try {
+      c = await startGateway({ env: { ...env, PG_PORT: port, PG_TIMEOUT: '1000' }, proxy: true })
+      const node = c
       const tolerant = await limited({ minute: 5, policy: 'cluster' })
       const strict = await limited({ minute: 5, policy: 'cluster', fault_tolerant: false })
       const urls = {
@@ -516,9 +523,9 @@ describe('rate-limiting, cluster policy, two nodes on one PostgreSQL database', 
         assert.equal(failed.status, 500)
         assert.equal(message(failed), 'An unexpected error occurred')
       }
-      await until(async () => /\[rate-limiting\] failed to get usage: /.test(c.errorLog()))
+      await until(async () => /\[rate-limiting\] failed to get usage: /.test(node.errorLog()))
     } finally {
-      await c.stop()
+      await c?.stop()
       forwarder.close()
       for (const s of sockets) s.destroy()
     }
