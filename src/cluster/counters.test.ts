@@ -13,6 +13,7 @@ import {
   LEASE_MS,
   NodeCounters,
   opKey,
+  weightedCount,
 } from './counters.js'
 
 describe('CounterTable', () => {
@@ -24,6 +25,34 @@ describe('CounterTable', () => {
     // the minute counter is exhausted: nothing is counted, not even the second
     assert.deepEqual(t.take(op), { allowed: false, usage: [2, 2] })
     assert.deepEqual(t.take({ keys: ['s'], limits: [3], ttls: [1] }), { allowed: true, usage: [2] })
+  })
+
+  it('admits while limit - usage > 0, as Kong: 3 requests with a limit of 2.5', () => {
+    const t = new CounterTable(() => 0)
+    const op = { keys: ['f'], limits: [2.5], ttls: [60] }
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => t.take(op).allowed),
+      [true, true, true, false],
+    )
+  })
+
+  it('sliding windows: counts the previous window weighted, rounded up, and tells its value', () => {
+    const t = new CounterTable(() => 0)
+    const previous = { keys: ['p'], limits: [100], ttls: [120] }
+    for (let i = 0; i < 10; i++) t.take(previous)
+    assert.equal(weightedCount(10, 0.25), 3)
+    assert.equal(weightedCount(10, 0.3), 3) // 3.0000000000000004: noise, not a fourth request
+    const op = { keys: ['c'], limits: [5], ttls: [120], previous: { keys: ['p'], weights: [0.25] } }
+    // 0 + ceil(2.5) = 3, then 4; 5 would reach the limit
+    assert.deepEqual(t.take(op), { allowed: true, usage: [3], previous: [10] })
+    assert.deepEqual(t.take(op), { allowed: true, usage: [4], previous: [10] })
+    assert.deepEqual(t.take(op), { allowed: false, usage: [5], previous: [10] })
+    // later in the window the previous one weighs less: room again
+    assert.deepEqual(t.take({ ...op, previous: { keys: ['p'], weights: [0.05] } }), {
+      allowed: true,
+      usage: [3],
+      previous: [10],
+    })
   })
 
   it('expires a counter ttl seconds after its creation, and sweeps expired ones', () => {
@@ -94,6 +123,27 @@ describe('CounterTable', () => {
 })
 
 describe('counters wire format', () => {
+  it('encodes sliding acquisitions and the previous values of their grants', () => {
+    const op = {
+      keys: ['a', 'b'],
+      limits: [5, 50],
+      ttls: [2, 120],
+      previous: { keys: ['pa', 'pb'], weights: [0.5, 0.125] },
+    }
+    const batch = decodeBatch(
+      joinRecords([encodeAcquire(op, 3), encodeAcquire({ keys: ['x'], limits: [1], ttls: [1] }, 1)]),
+    )
+    assert.deepEqual(batch.acquires, [
+      { want: 3, op },
+      { want: 1, op: { keys: ['x'], limits: [1], ttls: [1] } },
+    ])
+    const grants = [
+      { allowed: true, granted: 2, usage: [1, 7], previous: [4, 9] },
+      { allowed: false, granted: 0, usage: [1] },
+    ]
+    assert.deepEqual(decodeGrants(encodeGrants(grants)), grants)
+  })
+
   it('encodes acquisitions, releases, grants and reclaimed keys', () => {
     const op = {
       keys: ['ratelimit:a:b:id 1:0:second', 'ratelimit:a:b:id 1:0:minute'],

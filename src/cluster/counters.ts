@@ -18,12 +18,33 @@ export interface CounterOp {
   limits: readonly number[]
   /** Seconds each counter lives after its creation. */
   ttls: readonly number[]
+  /**
+   * Sliding windows: the counter of each key's previous window, and the weight it still has
+   * (0 to 1). A key's usage is then its own value plus `weightedCount(previous, weight)`.
+   */
+  previous?: PreviousWindows
+}
+
+export interface PreviousWindows {
+  keys: readonly string[]
+  weights: readonly number[]
 }
 
 export interface CounterResult {
   allowed: boolean
-  /** The usage of each counter before this operation. */
+  /** The usage of each counter before this operation (with sliding windows: the estimate). */
   usage: number[]
+  /** Sliding windows: the value of each previous window's counter. */
+  previous?: number[]
+}
+
+/**
+ * The part of a previous window's count a sliding window still covers: `count × weight`, rounded
+ * up (a difference below 1e-9 is floating-point noise). Every rate-limiting policy rounds this way.
+ */
+export function weightedCount(count: number, weight: number): number {
+  if (count <= 0 || weight <= 0) return 0
+  return Math.ceil(count * weight - 1e-9)
 }
 
 /** The answer to an acquisition of `want` units. */
@@ -49,6 +70,12 @@ interface Counter {
 /** The identity of an operation's counters (keys hold no control characters, see below). */
 export const opKey = (keys: readonly string[]): string => (keys.length === 1 ? keys[0] : keys.join(FIELD))
 
+/** `r` with the previous windows' values when there are some (no `previous: undefined` key). */
+function withPrevious<R extends CounterResult>(r: R, previous: number[] | undefined): R {
+  if (previous !== undefined) r.previous = previous
+  return r
+}
+
 export class CounterTable {
   private readonly counters = new Map<string, Counter>()
   /** opKey → worker → until when it may hold unspent units of a grant. */
@@ -61,8 +88,8 @@ export class CounterTable {
 
   /** One unit, no lease. */
   take(op: CounterOp): CounterResult {
-    const { allowed, usage } = this.acquire(op, 1, 0, -1)
-    return { allowed, usage }
+    const { allowed, usage, previous } = this.acquire(op, 1, 0, -1)
+    return withPrevious({ allowed, usage }, previous)
   }
 
   /**
@@ -73,13 +100,19 @@ export class CounterTable {
     const now = this.now()
     if (now - this.lastSweep > 10_000) this.sweep(now)
     const usage = new Array<number>(op.keys.length)
+    const prev = op.previous
+    const previous = prev === undefined ? undefined : new Array<number>(op.keys.length)
     let room = Number.POSITIVE_INFINITY
     for (let i = 0; i < op.keys.length; i++) {
-      const c = this.counters.get(op.keys[i])
-      usage[i] = c !== undefined && c.expiresAt > now ? c.value : 0
-      room = Math.min(room, op.limits[i] - usage[i])
+      usage[i] = this.value(op.keys[i], now)
+      if (previous !== undefined && prev !== undefined) {
+        previous[i] = this.value(prev.keys[i], now)
+        usage[i] += weightedCount(previous[i], prev.weights[i])
+      }
+      // Kong's rule: a request is admitted while limit - usage > 0 (so 3 with a limit of 2.5)
+      room = Math.min(room, Math.ceil(op.limits[i] - usage[i]))
     }
-    if (!(room >= 1)) return { allowed: false, usage, granted: 0 }
+    if (!(room >= 1)) return withPrevious({ allowed: false, usage, granted: 0 }, previous)
     const surplus = workers > 0 ? Math.min(MAX_SURPLUS, Math.floor(room / (SHARE * workers))) : 0
     const granted = Math.floor(Math.min(room, Math.max(want, surplus)))
     for (let i = 0; i < op.keys.length; i++) {
@@ -94,7 +127,12 @@ export class CounterTable {
       this.holders.set(k, hs)
       hs.set(holder, now + HOLD_MS)
     }
-    return { allowed: true, usage, granted }
+    return withPrevious({ allowed: true, usage, granted }, previous)
+  }
+
+  private value(key: string, now: number): number {
+    const c = this.counters.get(key)
+    return c !== undefined && c.expiresAt > now ? c.value : 0
   }
 
   /** Gives back `units` unspent units of each counter. */
@@ -148,6 +186,7 @@ export class CounterTable {
 // Wire format (one string each way: much cheaper to send over IPC than arrays of objects).
 // Records are separated by U+001E, fields by U+001F:
 //   acquire: `a`, want, n, then n limits, n ttls and n keys
+//   sliding acquire: `s`, the same, then n previous keys and n weights
 //   release: `r`, units, then the keys
 // Keys hold no control characters (they are built from ids, header values and paths, which
 // cannot carry them).
@@ -166,7 +205,11 @@ export interface Release {
 
 export function encodeAcquire(op: CounterOp, want: number): string {
   const n = op.keys.length
-  return `a${FIELD}${want}${FIELD}${n}${FIELD}${op.limits.join(FIELD)}${FIELD}${op.ttls.join(FIELD)}${FIELD}${op.keys.join(FIELD)}`
+  const prev = op.previous
+  const tag = prev === undefined ? 'a' : 's'
+  const record = `${tag}${FIELD}${want}${FIELD}${n}${FIELD}${op.limits.join(FIELD)}${FIELD}${op.ttls.join(FIELD)}${FIELD}${op.keys.join(FIELD)}`
+  if (prev === undefined) return record
+  return `${record}${FIELD}${prev.keys.join(FIELD)}${FIELD}${prev.weights.join(FIELD)}`
 }
 
 export function encodeRelease(keys: readonly string[], units: number): string {
@@ -187,28 +230,46 @@ export function decodeBatch(batch: string): { acquires: Acquire[]; releases: Rel
       continue
     }
     const n = Number(f[2])
-    acquires.push({
-      want: Number(f[1]),
-      op: {
-        limits: f.slice(3, 3 + n).map(Number),
-        ttls: f.slice(3 + n, 3 + 2 * n).map(Number),
-        keys: f.slice(3 + 2 * n, 3 + 3 * n),
-      },
-    })
+    const op: CounterOp = {
+      limits: f.slice(3, 3 + n).map(Number),
+      ttls: f.slice(3 + n, 3 + 2 * n).map(Number),
+      keys: f.slice(3 + 2 * n, 3 + 3 * n),
+    }
+    if (f[0] === 's')
+      op.previous = {
+        keys: f.slice(3 + 3 * n, 3 + 4 * n),
+        weights: f.slice(3 + 4 * n, 3 + 5 * n).map(Number),
+      }
+    acquires.push({ want: Number(f[1]), op })
   }
   return { acquires, releases }
 }
 
-/** Results as `allowed,granted,usage1,usage2…` per acquisition, `;`-separated. */
+/**
+ * Results as `allowed,granted,usage1,usage2…` per acquisition (followed by `|previous1,previous2…`
+ * for sliding windows), `;`-separated.
+ */
 export function encodeGrants(grants: readonly Grant[]): string {
-  return grants.map((g) => `${g.allowed ? 1 : 0},${g.granted},${g.usage.join(',')}`).join(';')
+  return grants
+    .map((g) => {
+      const r = `${g.allowed ? 1 : 0},${g.granted},${g.usage.join(',')}`
+      return g.previous === undefined ? r : `${r}|${g.previous.join(',')}`
+    })
+    .join(';')
 }
 
 export function decodeGrants(encoded: string): Grant[] {
   if (encoded === '') return []
   return encoded.split(';').map((r) => {
-    const f = r.split(',')
-    return { allowed: f[0] === '1', granted: Number(f[1]), usage: f.slice(2).map(Number) }
+    const bar = r.indexOf('|')
+    const f = (bar === -1 ? r : r.slice(0, bar)).split(',')
+    const g: Grant = { allowed: f[0] === '1', granted: Number(f[1]), usage: f.slice(2).map(Number) }
+    if (bar !== -1)
+      g.previous = r
+        .slice(bar + 1)
+        .split(',')
+        .map(Number)
+    return g
   })
 }
 

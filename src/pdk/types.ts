@@ -191,11 +191,16 @@ export interface KongCounters {
    * current usages. A counter lives `ttls[i]` seconds from its creation. Answers synchronously
    * when the worker holds a lease on these counters (units granted ahead of need, see
    * docs/architecture.md), with a promise otherwise: `await` works for both.
+   *
+   * Sliding windows: with `previous`, each key's usage also counts its previous window's counter
+   * (`previous.keys[i]`) times `previous.weights[i]` (0 to 1), rounded up; the answer then carries
+   * those counters' values.
    */
   take(
     keys: readonly string[],
     limits: readonly number[],
     ttls: readonly number[],
+    previous?: { keys: readonly string[]; weights: readonly number[] },
   ): CounterAnswer | Promise<CounterAnswer>
 }
 
@@ -203,6 +208,18 @@ export interface CounterAnswer {
   allowed: boolean
   /** The usage of each counter before this take (from a lease: as the worker last knew it). */
   usage: number[]
+  /** With `previous`: the value of each previous window's counter. */
+  previous?: number[]
+}
+
+/**
+ * Calls to the running plugin's own functions in the node's primary process, the one that holds
+ * the store (a Silverback addition: workers have no database handle). A plugin definition lists
+ * them in `primary` (plugins/definition.ts); rate-limiting's `cluster` policy counts this way.
+ */
+export interface KongPrimary {
+  /** Resolves with what the function returned; rejects with its error, or after `timeoutMs`. */
+  call(method: string, args: unknown, timeoutMs: number): Promise<unknown>
 }
 
 export interface KongNginx {
@@ -236,6 +253,8 @@ export interface Kong {
   readonly cache: KongCache
   /** Node-wide counters (Silverback addition, see KongCounters). */
   readonly counters: KongCounters
+  /** The plugin's functions in the primary process (Silverback addition, see KongPrimary). */
+  readonly primary: KongPrimary
   readonly router: KongRouter
   readonly node: KongNode
   readonly ip: { isTrusted(ip: string): boolean }

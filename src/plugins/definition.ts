@@ -17,7 +17,7 @@ import type { EntitySchema } from '../db/schema/entity.js'
 import type { CustomValidator, EntityCheck, Field, Fields, RecordValue } from '../db/schema/field.js'
 import { f } from '../db/schema/field.js'
 import type { SubschemaDefinition } from '../db/schema/record.js'
-import type { Migration } from '../db/strategies/strategy.js'
+import type { Migration, SqlStore } from '../db/strategies/strategy.js'
 import type { PluginHandler } from '../pdk/types.js'
 
 export interface PluginSchemaInput<C extends Fields> {
@@ -80,6 +80,17 @@ export type PluginApi = Readonly<
   Record<string, Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', PluginApiHandler>>>
 >
 
+/** What a plugin's functions in the primary process get (see PluginDefinition.primary). */
+export interface PrimaryContext {
+  /** Raw SQL on the node's store: the plugin's own tables. */
+  store: SqlStore
+  /** The node's `database` setting. */
+  database: string
+}
+
+/** A plugin function run in the primary process for a worker (kong.primary.call). */
+export type PrimaryFunction = (ctx: PrimaryContext, args: unknown) => Promise<unknown>
+
 export interface PluginDefinition {
   name: string
   version: string
@@ -93,6 +104,11 @@ export interface PluginDefinition {
   migrations?: readonly Migration[]
   /** Admin API endpoints of the plugin, served while it is loaded on the node. */
   api?: PluginApi
+  /**
+   * Functions the primary process runs for the plugin's handlers in workers (which have no store),
+   * by name: `kong.primary.call(name, args, timeoutMs)`. Arguments and results travel as JSON.
+   */
+  primary?: Readonly<Record<string, PrimaryFunction>>
 }
 
 const noScope = (reference: string) => f.foreign(reference, { eq: null })
@@ -127,7 +143,12 @@ export function pluginSchema<const C extends Fields>(input: PluginSchemaInput<C>
 export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
   schema: S,
   handler: PluginHandler<P, ConfigOf<S>>,
-  extra: { entities?: readonly PluginEntity[]; migrations?: readonly Migration[]; api?: PluginApi } = {},
+  extra: {
+    entities?: readonly PluginEntity[]
+    migrations?: readonly Migration[]
+    api?: PluginApi
+    primary?: Readonly<Record<string, PrimaryFunction>>
+  } = {},
 ): PluginDefinition {
   return {
     name: schema.name,
@@ -138,5 +159,6 @@ export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
     entities: extra.entities,
     migrations: extra.migrations,
     api: extra.api,
+    primary: extra.primary,
   }
 }

@@ -43,7 +43,8 @@ process.on('message', (m: Init | PrimaryMessage) => {
     m.type === 'counters-result' ||
     m.type === 'counters-reclaim' ||
     m.type === 'health' ||
-    m.type === 'metrics-request'
+    m.type === 'metrics-request' ||
+    m.type === 'plugin-call-result'
   ) {
     void w.onMessage(m)
     return

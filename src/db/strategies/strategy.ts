@@ -92,7 +92,26 @@ export interface MigrationNamespace {
 /** What `withMigrationLock` did: ran `fn`, or left it to the command holding the lock. */
 export type MigrationLockResult<T> = { acquired: true; value: T } | { acquired: false }
 
-export interface Strategy extends StoreOps {
+/** One transaction of raw SQL (see SqlStore). */
+export interface SqlTransaction {
+  /** Runs one statement (`?` placeholders); resolves with the rows it returns, if any. */
+  query(sql: string, args?: readonly unknown[]): Promise<Row[]>
+  /** Makes the transaction roll back instead of committing once its function returns. */
+  rollback(): void
+}
+
+/**
+ * Raw SQL on the store, for the tables plugins own beyond entities (rate-limiting's counters). The
+ * SQL must run on both SQLite and PostgreSQL (`INSERT … ON CONFLICT … DO UPDATE … RETURNING` does).
+ * Unlike entity writes, these transactions do not take the store-wide write lock: they rely on
+ * row locks, so they neither wait for nor hold up Admin API writes on other nodes.
+ */
+export interface SqlStore {
+  /** Runs `fn` in one transaction: commits when it returns (unless rolled back), rolls back when it throws. */
+  sqlTransaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>
+}
+
+export interface Strategy extends StoreOps, SqlStore {
   readonly name: 'sqlite' | 'postgres' | 'off'
   /**
    * Operations for reads that tolerate staleness (PostgreSQL with `pg_ro_host`: a read-only

@@ -1,6 +1,7 @@
 // rate-limiting: how many requests a consumer (or credential, IP, service, header, path) may make
 // per second, minute, hour, day, month and year.
-import { f } from '../../db/schema/field.js'
+import { nodeConf } from '../../conf/current.js'
+import { type CustomValidator, f } from '../../db/schema/field.js'
 import { typedefs } from '../../db/schema/typedefs.js'
 import { pluginSchema } from '../definition.js'
 import { legacyRedisShorthands, redisConfig } from '../shared/redis.js'
@@ -34,6 +35,16 @@ function validatePeriods(config: Record<string, unknown>): string | undefined {
   return undefined
 }
 
+/**
+ * A node without a database of its own (DB-less, or a control plane whose data planes are) has no
+ * store for the counters: as in Kong, `cluster` is then not one of the policies.
+ */
+const policyAvailable = ((policy: string) => {
+  const conf = nodeConf()
+  const dbless = conf?.database === 'off' || conf?.role === 'control_plane'
+  return dbless && policy === 'cluster' ? 'expected one of: local, redis' : undefined
+}) as CustomValidator
+
 export default pluginSchema({
   name: 'rate-limiting',
   protocols: typedefs.protocolsHttp,
@@ -55,6 +66,7 @@ export default pluginSchema({
       default: 'local',
       len_min: 0,
       one_of: ['local', 'cluster', 'redis'],
+      custom_validator: policyAvailable,
       description: 'The rate-limiting policies to use for retrieving and incrementing the limits.',
     }),
     fault_tolerant: f.boolean({
@@ -82,6 +94,13 @@ export default pluginSchema({
       required: true,
       default: -1,
       description: 'How often to sync counter data to the central data store. -1: synchronous.',
+    }),
+    window_type: f.string({
+      required: true,
+      default: 'fixed',
+      one_of: ['fixed', 'sliding'],
+      description:
+        'Silverback addition (Kong Enterprise name): `fixed` counts per calendar window; `sliding` also weighs the previous window by the part of it the sliding window still covers.',
     }),
   },
   configValidator: validatePeriods as (value: never) => string | undefined,

@@ -16,6 +16,7 @@ import {
   joinRecords,
   LEASE_MS,
   opKey,
+  type PreviousWindows,
 } from '../../cluster/counters.js'
 import type { WorkerMessage } from '../../cluster/messages.js'
 import type { KongCounters } from '../../pdk/types.js'
@@ -33,6 +34,7 @@ interface Group {
   keys: readonly string[]
   limits: readonly number[]
   ttls: readonly number[]
+  previous?: PreviousWindows
   waiters: Waiter[]
 }
 
@@ -41,6 +43,8 @@ interface Lease {
   units: number
   /** The usage the next take from the lease answers. */
   next: number[]
+  /** Sliding windows: the previous windows' counts, as the primary last told. */
+  previous?: number[]
   expiresAt: number
 }
 
@@ -70,17 +74,22 @@ export class LeasedCounters implements KongCounters {
     keys: readonly string[],
     limits: readonly number[],
     ttls: readonly number[],
+    previous?: PreviousWindows,
   ): CounterResult | Promise<CounterResult> {
     const key = this.keyOf(keys)
     const lease = this.leases.get(key)
     if (lease !== undefined) {
+      // (with sliding windows, a lease stays valid while the windows slide: the previous
+      // windows only weigh less as time passes)
       const usage = lease.next.slice()
       for (let i = 0; i < usage.length; i++) lease.next[i]++
       if (--lease.units === 0) this.leases.delete(key)
-      return { allowed: true, usage }
+      return lease.previous === undefined
+        ? { allowed: true, usage }
+        : { allowed: true, usage, previous: lease.previous }
     }
     return new Promise<CounterResult>((resolve, reject) => {
-      const g = this.queued.get(key) ?? { key, keys, limits, ttls, waiters: [] }
+      const g = this.queued.get(key) ?? { key, keys, limits, ttls, previous, waiters: [] }
       this.queued.set(key, g)
       g.waiters.push({ resolve, reject })
       this.schedule()
@@ -154,24 +163,31 @@ export class LeasedCounters implements KongCounters {
         for (const w of g.waiters) w.reject(err)
         continue
       }
+      const previous = grant.previous
       if (!grant.allowed) {
-        for (const w of g.waiters) w.resolve({ allowed: false, usage: grant.usage })
+        const refused: CounterResult = { allowed: false, usage: grant.usage }
+        if (previous !== undefined) refused.previous = previous
+        for (const w of g.waiters) w.resolve(refused)
         continue
       }
       const served = Math.min(grant.granted, g.waiters.length)
       for (let j = 0; j < served; j++) {
-        g.waiters[j].resolve({ allowed: true, usage: grant.usage.map((u) => u + j) })
+        const r: CounterResult = { allowed: true, usage: grant.usage.map((u) => u + j) }
+        if (previous !== undefined) r.previous = previous
+        g.waiters[j].resolve(r)
       }
       if (grant.granted > served) {
         // (a lease granted to an earlier batch on the same counters is given back whole)
         const old = this.leases.get(g.key)
         if (old !== undefined) this.releases.push(encodeRelease(old.keys, old.units))
-        this.leases.set(g.key, {
+        const lease: Lease = {
           keys: g.keys,
           units: grant.granted - served,
           next: grant.usage.map((u) => u + served),
           expiresAt: this.now() + LEASE_MS,
-        })
+        }
+        if (previous !== undefined) lease.previous = previous
+        this.leases.set(g.key, lease)
       }
       // fewer units than takes were left: the others ask again (and are refused unless some
       // were given back meanwhile)

@@ -283,7 +283,12 @@ describe('cli: migrations on the embedded store', () => {
     assert.equal(lines[1].trim(), 'core: 000_base, 001_cluster_events')
     const width = lines[1].indexOf(':')
     for (const line of lines.slice(1)) assert.equal(line.indexOf(':'), width, line)
-    for (const ns of ['key-auth: 000_base_key_auth', 'basic-auth: 000_base_basic_auth', 'acl: 000_base_acl'])
+    for (const ns of [
+      'key-auth: 000_base_key_auth',
+      'basic-auth: 000_base_basic_auth',
+      'acl: 000_base_acl',
+      'rate-limiting: 000_base_rate_limiting',
+    ])
       assert.ok(
         lines.some((l) => l.trim() === ns),
         ns,
@@ -301,6 +306,7 @@ describe('cli: migrations on the embedded store', () => {
       'hmac-auth',
       'jwt',
       'key-auth',
+      'rate-limiting',
     ])
 
     const up = await runCli(['migrations', 'up'], env)

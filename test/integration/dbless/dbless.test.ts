@@ -265,6 +265,20 @@ describe('DB-less mode (database = off)', () => {
     assert.equal((await request(gw.admin, 'GET', '/config')).text, before.text)
   })
 
+  it("refuses rate-limiting's cluster policy, which needs a database (Kong's message)", async () => {
+    const doc = {
+      _format_version: '3.0',
+      plugins: [{ name: 'rate-limiting', config: { minute: 10, policy: 'cluster' } }],
+    }
+    const res = await request(gw.admin, 'POST', '/config', { json: doc })
+    assert.equal(res.status, 400)
+    assert.deepEqual((res.body as { fields: unknown }).fields, {
+      plugins: [{ config: { policy: 'expected one of: local, redis' } }],
+    })
+    const local = { ...doc, plugins: [{ name: 'rate-limiting', config: { minute: 10, policy: 'local' } }] }
+    assert.equal((await request(gw.admin, 'POST', '/config', { json: local })).status, 201)
+  })
+
   it('GET /config round-trips through POST /config', async () => {
     const first = ((await request(gw.admin, 'GET', '/config')).body as { config: string }).config
     assert.equal((await request(gw.admin, 'POST', '/config', { form: { config: first } })).status, 201)

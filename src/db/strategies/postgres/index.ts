@@ -14,6 +14,7 @@ import type {
   PageRequest,
   PageResult,
   Row,
+  SqlTransaction,
   StoreOps,
   Strategy,
   TableSpec,
@@ -53,6 +54,8 @@ export function toPostgres(sql: string): string {
 interface Queryable {
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>
 }
+
+const ignore = (): void => undefined
 
 /** The channel committed change events are announced on (payload: the event id). */
 const CHANNEL = 'silverback_events'
@@ -252,6 +255,7 @@ export class PostgresStrategy implements Strategy {
 
   async transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     const client = await this.pool.connect()
+    client.on('error', ignore) // (see sqlTransaction)
     this.open++
     try {
       await client.query('BEGIN')
@@ -264,6 +268,7 @@ export class PostgresStrategy implements Strategy {
       throw err
     } finally {
       this.open--
+      client.off('error', ignore)
       client.release()
     }
   }
@@ -312,6 +317,35 @@ export class PostgresStrategy implements Strategy {
       throw new Error('[PostgreSQL error] timeout')
     } finally {
       await client.end().catch(() => undefined)
+    }
+  }
+
+  async sqlTransaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    // A checked-out client has no error listener (the pool removes its own): a connection lost
+    // between two queries would otherwise be an uncaught 'error' event. The next query fails.
+    client.on('error', ignore)
+    let rollback = false
+    const tx: SqlTransaction = {
+      query: async (sql, args = []) => (await client.query(numbered(sql), args as unknown[])).rows as Row[],
+      rollback: () => {
+        rollback = true
+      },
+    }
+    let failure: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const result = await fn(tx)
+      await client.query(rollback ? 'ROLLBACK' : 'COMMIT')
+      return result
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err))
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw err
+    } finally {
+      // a client whose query failed (a timeout, a lost connection) is not reused
+      client.off('error', ignore)
+      client.release(failure)
     }
   }
 

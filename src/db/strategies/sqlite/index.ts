@@ -15,6 +15,7 @@ import type {
   PageRequest,
   PageResult,
   Row,
+  SqlTransaction,
   StoreOps,
   Strategy,
   TableSpec,
@@ -31,7 +32,8 @@ class SqliteOps implements StoreOps {
 
   constructor(private readonly db: Db) {}
 
-  private stmt(sql: string): Database.Statement {
+  /** A prepared statement, cached by its text. */
+  stmt(sql: string): Database.Statement {
     let s = this.stmts.get(sql)
     if (!s) {
       s = this.db.prepare(sql)
@@ -175,6 +177,35 @@ export class SqliteStrategy implements Strategy {
       try {
         const result = await fn(this.ops)
         this.db.exec('COMMIT')
+        return result
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK')
+        throw err
+      } finally {
+        this.inTransaction = false
+      }
+    })
+  }
+
+  sqlTransaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      let rollback = false
+      const tx: SqlTransaction = {
+        query: async (sql, args = []) => {
+          const st = this.ops.stmt(sql)
+          if (st.reader) return st.all(...args) as Row[]
+          st.run(...args)
+          return []
+        },
+        rollback: () => {
+          rollback = true
+        },
+      }
+      this.db.exec('BEGIN IMMEDIATE')
+      this.inTransaction = true
+      try {
+        const result = await fn(tx)
+        this.db.exec(rollback ? 'ROLLBACK' : 'COMMIT')
         return result
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK')
