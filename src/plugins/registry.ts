@@ -16,6 +16,7 @@ import keyAuth from './key-auth/handler.js'
 import postFunction from './post-function/handler.js'
 import preFunction from './pre-function/handler.js'
 import prometheus from './prometheus/handler.js'
+import proxyCache from './proxy-cache/handler.js'
 import rateLimiting from './rate-limiting/handler.js'
 import requestSizeLimiting from './request-size-limiting/handler.js'
 import requestTermination from './request-termination/handler.js'
@@ -45,6 +46,7 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   httpLog,
   statsd,
   fileLog,
+  proxyCache,
 ]
 
 export class PluginRegistry {

@@ -26,28 +26,29 @@ export const api: PluginApi = {
       return { status: 204 }
     },
   },
-  '/proxy-cache/:cache_key': {
+  // (the router wants one name per position: `id` is the cache key here, a plugin id below)
+  '/proxy-cache/:id': {
     GET: (req) => {
       for (const d of nodeDictionaries().all()) {
-        const entry = d.get(req.params.cache_key)
+        const entry = d.get(req.params.id)
         if (entry) return { status: 200, body: entry }
       }
       return NOT_FOUND
     },
     DELETE: (req) => {
       let found = false
-      for (const d of nodeDictionaries().all()) if (d.delete(req.params.cache_key)) found = true
+      for (const d of nodeDictionaries().all()) if (d.delete(req.params.id)) found = true
       return found ? { status: 204 } : NOT_FOUND
     },
   },
-  '/proxy-cache/:plugin_id/caches/:cache_key': {
+  '/proxy-cache/:id/caches/:cache_key': {
     GET: async (req, ctx) => {
-      const d = await dictionaryOf(ctx, req.params.plugin_id)
+      const d = await dictionaryOf(ctx, req.params.id)
       const entry = d?.get(req.params.cache_key)
       return entry ? { status: 200, body: entry } : NOT_FOUND
     },
     DELETE: async (req, ctx) => {
-      const d = await dictionaryOf(ctx, req.params.plugin_id)
+      const d = await dictionaryOf(ctx, req.params.id)
       return d?.delete(req.params.cache_key) ? { status: 204 } : NOT_FOUND
     },
   },
