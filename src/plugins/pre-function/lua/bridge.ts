@@ -357,7 +357,8 @@ export function pushNgxHelpers(L: LuaState, host: BridgeHost): void {
       const status = lua.lua_tointeger(L1, 1)
       if (run.phase === 'rewrite' || run.phase === 'access') {
         guarded(L1, 'ngx.exit', () => {
-          if (run.say !== null) flushSay(run, status >= 200 ? status : null)
+          // Output already went with ngx.status (or 200): the status of ngx.exit comes too late.
+          if (run.say !== null) flushSay(run, null)
           else if (status >= 400) run.kong.response.error(status)
           else if (status >= 200) run.kong.response.exit(status)
         })

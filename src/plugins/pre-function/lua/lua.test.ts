@@ -390,7 +390,7 @@ describe('serverless functions: ngx', () => {
         '--!lua\nngx.status = 202\nngx.say("hello ", { "a", "b" })\nngx.exit(ngx.HTTP_OK)\nkong.ctx.shared.after = 1',
       ],
     })
-    assert.deepEqual(f.exits, [['exit', 200, Buffer.from('hello ab\n'), { 'Content-Type': 'text/plain' }]])
+    assert.deepEqual(f.exits, [['exit', 202, Buffer.from('hello ab\n'), { 'Content-Type': 'text/plain' }]])
     assert.equal(f.shared.after, undefined)
     const g = fake()
     await run(g, { access: ['--!lua\nngx.status = 202\nngx.print("x")'] })
