@@ -421,10 +421,11 @@ describe('serverless functions: Lua errors and the sandbox', () => {
   it('stops endless loops at the time budget; the runtime stays usable', async () => {
     const f = fake()
     assert.match(
-      await failure(run(f, { access: ['while true do end'] }, 100)),
-      /^config\.access\[0\]: LuaError: .*execution timed out after 100ms$/,
+      await failure(run(f, { access: ['while true do end'] }, 200)),
+      // The count hook (LuaError) normally stops it; under heavy load the vm watchdog may be first.
+      /^config\.access\[0\]: (LuaError: .*execution|Error: Script execution) timed out after 200ms$/,
     )
-    await run(f, { access: ['local ok = true\nkong.ctx.shared.ok = ok'] }, 100)
+    await run(f, { access: ['local ok = true\nkong.ctx.shared.ok = ok'] }, 200)
     assert.equal(f.shared.ok, true)
   })
 

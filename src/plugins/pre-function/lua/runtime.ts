@@ -372,7 +372,7 @@ export class LuaRuntime implements BridgeHost {
     // The hook's budget leaves the vm watchdog of sandbox.ts (same timeout) the last word.
     run.deadline =
       run.timeoutMs > 0
-        ? performance.now() + Math.max(1, run.timeoutMs - Math.min(100, run.timeoutMs / 5))
+        ? performance.now() + Math.max(1, run.timeoutMs - Math.min(100, run.timeoutMs / 2))
         : Number.POSITIVE_INFINITY
     const saved = this.run
     this.run = run
