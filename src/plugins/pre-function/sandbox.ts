@@ -412,6 +412,8 @@ interface Entry {
   fn: Fn
   /** Not called yet: its first result decides whether it returned the function to cache. */
   fresh: boolean
+  /** A Lua snippet (lua/snippet.ts). */
+  lua: boolean
 }
 
 interface Pending {
@@ -440,6 +442,12 @@ function failure(label: string, err: unknown): Error {
 export class PhaseCode {
   private readonly entries: Entry[]
   private readonly stopOnExit: boolean
+  /**
+   * Every entry is Lua: the runtime's count hook bounds the code, so the phase does not pay for
+   * vm's watchdog (a thread start per run). What the hook cannot stop is a single library call
+   * that never returns to the VM (docs/plugins/pre-function.md).
+   */
+  private readonly allLua: boolean
   /** The entry running now (for error labels). */
   private index = 0
 
@@ -453,7 +461,11 @@ export class PhaseCode {
     this.stopOnExit = EXIT_PHASES.has(phase)
     this.entries = codes.map((code, i) => {
       if (detectLanguage(code, allowAsync) === 'javascript')
-        return { fn: compileBody(code, allowAsync, sandbox.context, this.label(i)).fn, fresh: true }
+        return {
+          fn: compileBody(code, allowAsync, sandbox.context, this.label(i)).fn,
+          fresh: true,
+          lua: false,
+        }
       // A Lua snippet handles Kong's `return function … end` itself: its result is never a function.
       const snippet = new LuaSnippet(code, sandbox.lua, () => sandbox.luaMode(), {
         phase,
@@ -462,8 +474,9 @@ export class PhaseCode {
         timeoutMs,
         chunkname: this.label(i),
       })
-      return { fn: (kong: unknown) => snippet.run(kong as Kong), fresh: false }
+      return { fn: (kong: unknown) => snippet.run(kong as Kong), fresh: false, lua: true }
     })
+    this.allLua = this.entries.every((e) => e.lua === true)
   }
 
   /** Runs the functions in order; a promise when one of them returned a promise. */
@@ -483,7 +496,7 @@ export class PhaseCode {
   private step(f: CallView, from: number): Pending | null {
     this.index = from
     try {
-      return timed(() => this.loop(f, from), this.timeoutMs)
+      return this.allLua ? this.loop(f, from) : timed(() => this.loop(f, from), this.timeoutMs)
     } catch (err) {
       throw failure(this.label(this.index), err)
     }

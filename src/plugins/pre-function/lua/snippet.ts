@@ -49,16 +49,22 @@ export class LuaSnippet {
   private chunk: LuaProxy | null = null
   /** The function the chunk returned, run instead of the chunk from then on. */
   private returned: LuaProxy | null = null
-  private readonly keep = (fn: LuaProxy): void => {
-    this.returned ??= fn
-  }
+  /** The call options, with and without `keep` (made once: calls allocate nothing for them). */
+  private readonly first: LuaSnippetOptions & { keep: (fn: LuaProxy) => void }
 
   constructor(
     private readonly code: string,
     private readonly environment: LuaEnvironment,
     private readonly mode: () => LuaMode,
     private readonly opts: LuaSnippetOptions,
-  ) {}
+  ) {
+    this.first = {
+      ...opts,
+      keep: (fn: LuaProxy): void => {
+        this.returned ??= fn
+      },
+    }
+  }
 
   run(kong: Kong): undefined | Promise<void> {
     const rt = luaRuntime()
@@ -69,9 +75,6 @@ export class LuaSnippet {
       this.generation = rt.generation
     }
     const returned = this.returned
-    return rt.call(returned ?? this.chunk, kong, {
-      ...this.opts,
-      keep: returned === null ? this.keep : undefined,
-    })
+    return returned === null ? rt.call(this.chunk, kong, this.first) : rt.call(returned, kong, this.opts)
   }
 }
