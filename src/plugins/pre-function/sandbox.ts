@@ -16,7 +16,7 @@ import { format } from 'node:util'
 import vm from 'node:vm'
 import { isSecret, SECRET_PLACEHOLDER } from '../../conf/secrets.js'
 import type { Kong, KongResponse, Row } from '../../pdk/types.js'
-import { luaSyntaxError } from './lua/runtime.js'
+import { luaRuntime, luaSyntaxError } from './lua/runtime.js'
 import { LuaEnvironment, LuaSnippet } from './lua/snippet.js'
 
 /** The config fields, in Kong's order. */
@@ -477,6 +477,8 @@ export class PhaseCode {
       return { fn: (kong: unknown) => snippet.run(kong as Kong), fresh: false, lua: true }
     })
     this.allLua = this.entries.every((e) => e.lua === true)
+    // The worker's Lua state is made here (configuration time), not by the first request.
+    if (this.entries.some((e) => e.lua)) luaRuntime()
   }
 
   /** Runs the functions in order; a promise when one of them returned a promise. */
