@@ -47,14 +47,14 @@ describe('serverless functions: compilation', () => {
     assert.equal(parseError('pre-function', 'return "not a function"', false), undefined)
   })
 
-  it('reports syntax errors with the plugin name and the line', () => {
+  it('reports syntax errors with the plugin name, both languages and the line', () => {
     assert.equal(
       parseError('pre-function', 'print(', true),
-      'error parsing pre-function: line 1: Unexpected end of input',
+      'error parsing pre-function: JavaScript: line 1: Unexpected end of input; Lua: line 1: unexpected symbol near <eof>',
     )
     assert.equal(
       parseError('post-function', 'let a = 1\nlet b = }', true),
-      "error parsing post-function: line 2: Unexpected token '}'",
+      "error parsing post-function: JavaScript: line 2: Unexpected token '}'; Lua: line 1: syntax error near 'a'",
     )
   })
 

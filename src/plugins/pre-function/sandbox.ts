@@ -1,8 +1,11 @@
-// The JavaScript runtime of the serverless plugins (pre-function, post-function; plugins.md
-// §6.21). Each configured code string is the body of a function `(kong) => …`, compiled once per
-// configuration into a node:vm context of its own plugin instance: ECMAScript built-ins, a
-// `console` that writes through kong.log, and nothing of Node (no require, process, Buffer,
-// timers, import()). Every invocation runs under vm's `timeout`, which bounds synchronous code.
+// The runtime of the serverless plugins (pre-function, post-function; plugins.md §6.21). Each
+// configured code string is a snippet: a JavaScript function body `(kong) => …` if it compiles as
+// one, else a Lua chunk (Kong's language) if it compiles as that; code valid in both languages is
+// JavaScript (detectLanguage). Lua snippets run in the worker's Lua runtime (lua/). JavaScript
+// snippets are compiled once per configuration into a node:vm context of their own plugin
+// instance: ECMAScript built-ins, a `console` that writes through kong.log, and nothing of Node
+// (no require, process, Buffer, timers, import()). Every phase run goes under vm's `timeout`,
+// which bounds synchronous code in either language.
 //
 // node:vm is NOT a security boundary: `kong`, `console` and every value the PDK returns are
 // objects of the gateway's realm, and their constructors lead back to the gateway's Function
@@ -13,6 +16,8 @@ import { format } from 'node:util'
 import vm from 'node:vm'
 import { isSecret, SECRET_PLACEHOLDER } from '../../conf/secrets.js'
 import type { Kong, KongResponse, Row } from '../../pdk/types.js'
+import { luaRuntime, luaSyntaxError } from './lua/runtime.js'
+import { LuaEnvironment, LuaSnippet } from './lua/snippet.js'
 
 /** The config fields, in Kong's order. */
 export const PHASES = ['certificate', 'rewrite', 'access', 'header_filter', 'body_filter', 'log'] as const
@@ -85,17 +90,48 @@ export function compileBody(
   }
 }
 
+/** The language of a snippet. */
+export type Language = 'javascript' | 'lua'
+
+/** A snippet that compiles neither as JavaScript nor as Lua; the message names both errors. */
+export class SnippetSyntaxError extends SyntaxError {
+  override name = 'SnippetSyntaxError'
+}
+
+/** A JavaScript SyntaxError as `line N: message`. */
+function jsMessage(err: unknown): string {
+  const e = err as { message?: unknown; stack?: unknown }
+  const message = typeof e.message === 'string' ? e.message : String(err)
+  // The first stack line of a SyntaxError is `<filename>:<line>`.
+  const line = typeof e.stack === 'string' ? /^function:(\d+)\n/.exec(e.stack)?.[1] : undefined
+  return `${line ? `line ${line}: ` : ''}${message}`
+}
+
+/**
+ * The language of a snippet: JavaScript if it compiles as a JavaScript function body (async
+ * where allowed), else Lua if it compiles as a Lua chunk. Code valid in both is JavaScript.
+ * Throws SnippetSyntaxError (`JavaScript: line …; Lua: line …`) when it is neither.
+ */
+export function detectLanguage(code: string, allowAsync: boolean): Language {
+  let js: unknown
+  try {
+    compileBody(code, allowAsync)
+    return 'javascript'
+  } catch (err) {
+    js = err
+  }
+  const lua = luaSyntaxError(code)
+  if (lua === null) return 'lua'
+  throw new SnippetSyntaxError(`JavaScript: ${jsMessage(js)}; Lua: ${lua}`)
+}
+
 /** The schema's message for code that does not compile, or undefined. */
 export function parseError(pluginName: string, code: string, allowAsync: boolean): string | undefined {
   try {
-    compileBody(code, allowAsync)
+    detectLanguage(code, allowAsync)
     return undefined
   } catch (err) {
-    const e = err as { message?: unknown; stack?: unknown }
-    const message = typeof e.message === 'string' ? e.message : String(err)
-    // The first stack line of a SyntaxError is `<filename>:<line>`.
-    const line = typeof e.stack === 'string' ? /^function:(\d+)\n/.exec(e.stack)?.[1] : undefined
-    return `error parsing ${pluginName}: ${line ? `line ${line}: ` : ''}${message}`
+    return `error parsing ${pluginName}: ${err instanceof Error ? err.message : String(err)}`
   }
 }
 
@@ -161,7 +197,8 @@ class CallView implements ProxyHandler<Kong> {
       return this.response
     }
     if (prop === 'configuration') return this.configuration
-    return Reflect.get(target, prop, target)
+    const value = Reflect.get(target, prop, target)
+    return typeof prop === 'string' && SNAKE_NAMESPACES.has(prop) ? snakeView(value) : value
   }
 
   /** The view's own `kong.response.exit/error` calls end the phase's remaining functions. */
@@ -170,13 +207,62 @@ class CallView implements ProxyHandler<Kong> {
   }
 }
 
+// Kong's snake_case names work as well as the camelCase ones (js-plugins.md §2.1), so that a Lua
+// one-liner that also parses as JavaScript (`kong.service.request.set_header("X-A", "1")`) does
+// the same in either language.
+
+/** The namespaces of `kong` (and `kong.service`) whose functions answer to snake_case names. */
+const SNAKE_NAMESPACES: ReadonlySet<string> = new Set([
+  'request',
+  'service',
+  'client',
+  'log',
+  'router',
+  'node',
+  'ip',
+  'plugin',
+  'nginx',
+])
+
+function camelName(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+}
+
+function snakeGet(target: object, prop: string | symbol): unknown {
+  const value = Reflect.get(target, prop, target)
+  if (value !== undefined || typeof prop !== 'string' || !prop.includes('_')) return value
+  return Reflect.get(target, camelName(prop), target)
+}
+
+const snakeHandler: ProxyHandler<object> = {
+  get(target, prop) {
+    const value = snakeGet(target, prop)
+    // kong.service.request / kong.service.response
+    return (prop === 'request' || prop === 'response') && value !== null && typeof value === 'object'
+      ? snakeView(value)
+      : value
+  },
+}
+
+const snakeViews = new WeakMap<object, object>()
+
+function snakeView(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value
+  let view = snakeViews.get(value)
+  if (view === undefined) {
+    view = new Proxy(value, snakeHandler)
+    snakeViews.set(value, view)
+  }
+  return view
+}
+
 class ResponseView implements ProxyHandler<KongResponse> {
   constructor(private readonly call: CallView) {}
 
   get(target: KongResponse, prop: string | symbol): unknown {
     if (prop === 'exit') return this.exit(target)
     if (prop === 'error') return this.error(target)
-    return Reflect.get(target, prop, target)
+    return snakeGet(target, prop)
   }
 
   private exit(r: KongResponse): KongResponse['exit'] {
@@ -240,28 +326,55 @@ const LEVELS: readonly (readonly [string, 'debug' | 'info' | 'warn' | 'err'])[] 
 ]
 
 export class Sandbox {
-  readonly context: vm.Context
+  private ownContext: vm.Context | null = null
   private mode: Mode | null = null
+  private configuration: Readonly<Row> | null = null
   /** The request whose code ran last: where `console` writes. */
   private current: Kong | null = null
+  /** The globals of the instance's Lua snippets. */
+  readonly lua = new LuaEnvironment()
 
-  constructor(name: string) {
-    const console: Record<string, (...args: unknown[]) => void> = {}
-    for (const [method, level] of LEVELS)
-      console[method] = (...args: unknown[]) => {
-        this.current?.log[level](format(...args))
-      }
-    this.context = vm.createContext({ console: Object.freeze(console) }, { name: `${name} functions` })
+  constructor(private readonly name: string) {}
+
+  /** The instance's JavaScript context, made when its first JavaScript snippet is compiled. */
+  get context(): vm.Context {
+    if (this.ownContext === null) {
+      const console: Record<string, (...args: unknown[]) => void> = {}
+      for (const [method, level] of LEVELS)
+        console[method] = (...args: unknown[]) => {
+          this.current?.log[level](format(...args))
+        }
+      this.ownContext = vm.createContext(
+        { console: Object.freeze(console) },
+        { name: `${this.name} functions` },
+      )
+      if (this.mode !== null && this.configuration !== null)
+        this.prepareContext(this.mode, this.configuration)
+    }
+    return this.ownContext
+  }
+
+  /** The `untrusted_lua` policy for Lua snippets (known once `enter` ran). */
+  luaMode(): 'sandbox' | 'on' {
+    return this.mode === 'on' ? 'on' : 'sandbox'
   }
 
   /** Resolves the node's `untrusted_lua` policy on first use and sets up the context for it. */
   private setup(configuration: Readonly<Row>): Mode {
     const setting = configuration.untrusted_lua
     const mode: Mode = setting === 'on' || setting === 'off' ? setting : 'sandbox'
-    const globals = this.context as Record<string, unknown>
+    this.mode = mode
+    this.configuration = configuration
+    if (this.ownContext !== null) this.prepareContext(mode, configuration)
+    return mode
+  }
+
+  private prepareContext(mode: Mode, configuration: Readonly<Row>): void {
+    const context = this.ownContext as vm.Context
+    const globals = context as Record<string, unknown>
     if (mode === 'on') {
       // Like Kong's `on`: the gateway's globals are visible (the context's own built-ins win).
-      const own = new Set(vm.runInContext('Object.getOwnPropertyNames(globalThis)', this.context) as string[])
+      const own = new Set(vm.runInContext('Object.getOwnPropertyNames(globalThis)', context) as string[])
       for (const name of Object.getOwnPropertyNames(globalThis))
         if (!own.has(name) && !(name in globals))
           globals[name] = (globalThis as Record<string, unknown>)[name]
@@ -278,8 +391,6 @@ export class Sandbox {
         }
       }
     }
-    this.mode = mode
-    return mode
   }
 
   /** The `kong` of this call (or an error when code is disabled on this node). */
@@ -301,6 +412,8 @@ interface Entry {
   fn: Fn
   /** Not called yet: its first result decides whether it returned the function to cache. */
   fresh: boolean
+  /** A Lua snippet (lua/snippet.ts). */
+  lua: boolean
 }
 
 interface Pending {
@@ -329,6 +442,12 @@ function failure(label: string, err: unknown): Error {
 export class PhaseCode {
   private readonly entries: Entry[]
   private readonly stopOnExit: boolean
+  /**
+   * Every entry is Lua: the runtime's count hook bounds the code, so the phase does not pay for
+   * vm's watchdog (a thread start per run). What the hook cannot stop is a single library call
+   * that never returns to the VM (docs/plugins/pre-function.md).
+   */
+  private readonly allLua: boolean
   /** The entry running now (for error labels). */
   private index = 0
 
@@ -340,10 +459,26 @@ export class PhaseCode {
   ) {
     const allowAsync = ASYNC_PHASES.has(phase)
     this.stopOnExit = EXIT_PHASES.has(phase)
-    this.entries = codes.map((code, i) => ({
-      fn: compileBody(code, allowAsync, sandbox.context, this.label(i)).fn,
-      fresh: true,
-    }))
+    this.entries = codes.map((code, i) => {
+      if (detectLanguage(code, allowAsync) === 'javascript')
+        return {
+          fn: compileBody(code, allowAsync, sandbox.context, this.label(i)).fn,
+          fresh: true,
+          lua: false,
+        }
+      // A Lua snippet handles Kong's `return function … end` itself: its result is never a function.
+      const snippet = new LuaSnippet(code, sandbox.lua, () => sandbox.luaMode(), {
+        phase,
+        stopOnExit: this.stopOnExit,
+        async: allowAsync,
+        timeoutMs,
+        chunkname: this.label(i),
+      })
+      return { fn: (kong: unknown) => snippet.run(kong as Kong), fresh: false, lua: true }
+    })
+    this.allLua = this.entries.every((e) => e.lua === true)
+    // The worker's Lua state is made here (configuration time), not by the first request.
+    if (this.entries.some((e) => e.lua)) luaRuntime()
   }
 
   /** Runs the functions in order; a promise when one of them returned a promise. */
@@ -363,7 +498,7 @@ export class PhaseCode {
   private step(f: CallView, from: number): Pending | null {
     this.index = from
     try {
-      return timed(() => this.loop(f, from), this.timeoutMs)
+      return this.allLua ? this.loop(f, from) : timed(() => this.loop(f, from), this.timeoutMs)
     } catch (err) {
       throw failure(this.label(this.index), err)
     }

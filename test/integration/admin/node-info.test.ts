@@ -49,6 +49,7 @@ const BUNDLED = [
   'post-function',
   'pre-function',
   'prometheus',
+  'proxy-cache',
   'rate-limiting',
   'request-size-limiting',
   'request-termination',

@@ -92,7 +92,11 @@ describe('pre-function / post-function', () => {
         assert.equal(one.status, 400)
         assert.equal(one.body.name, 'schema violation')
         assert.deepEqual(one.body.fields, {
-          config: { access: [`error parsing ${name}: line 1: Unexpected end of input`] },
+          config: {
+            access: [
+              `error parsing ${name}: JavaScript: line 1: Unexpected end of input; Lua: line 1: unexpected symbol near <eof>`,
+            ],
+          },
         })
         const second = await refused(gw, '/plugins', {
           name,
@@ -100,7 +104,12 @@ describe('pre-function / post-function', () => {
         })
         assert.equal(second.status, 400)
         assert.deepEqual(second.body.fields, {
-          config: { header_filter: [null, `error parsing ${name}: line 2: Unexpected token '}'`] },
+          config: {
+            header_filter: [
+              null,
+              `error parsing ${name}: JavaScript: line 2: Unexpected token '}'; Lua: line 1: syntax error near 'x'`,
+            ],
+          },
         })
       }
     })
@@ -118,7 +127,7 @@ describe('pre-function / post-function', () => {
         assert.deepEqual(r.body.fields, {
           config: {
             [phase]: [
-              'error parsing pre-function: line 1: await is only valid in async functions and the top level bodies of modules',
+              "error parsing pre-function: JavaScript: line 1: await is only valid in async functions and the top level bodies of modules; Lua: line 1: syntax error near 'null'",
             ],
           },
         })
