@@ -69,6 +69,9 @@ const env: PdkEnv = {
   log: new Logger({ level: 'warn', file: null }),
   cache,
   counters,
+  primary: {
+    call: () => Promise.reject(new Error('no primary process in this benchmark')),
+  },
   nodeId: 'bench',
   hostname: 'bench',
   configuration: conf,

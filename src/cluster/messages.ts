@@ -43,6 +43,8 @@ export type PrimaryMessage =
   | { type: 'counters-reclaim'; id: number; keys: string }
   /** Send your prometheus series now (answered by `metrics` with this id). */
   | { type: 'metrics-request'; id: number }
+  /** Answer to a `plugin-call`: what the plugin's function returned, or its error. */
+  | { type: 'plugin-call-result'; id: number; result?: unknown; error?: string }
 
 export type WorkerMessage =
   /**
@@ -73,6 +75,8 @@ export type WorkerMessage =
    * they changed, and before exiting).
    */
   | { type: 'metrics'; id: number | null; series: string }
+  /** A plugin's function in the primary (kong.primary.call), answered by `plugin-call-result`. */
+  | { type: 'plugin-call'; id: number; plugin: string; method: string; args: unknown }
 
 export interface WorkerStats {
   pid: number

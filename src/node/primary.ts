@@ -327,6 +327,13 @@ export class GatewayNode {
     return row ? [row] : []
   }
 
+  /** Runs a plugin's function for a worker (kong.primary.call): writes its handlers cannot do. */
+  private async pluginCall(plugin: string, method: string, args: unknown): Promise<unknown> {
+    const fn = this.plugins.get(plugin)?.primary?.[method]
+    if (fn === undefined) throw new Error(`plugin ${plugin} has no function ${method} in the primary process`)
+    return fn({ db: this.db, database: String(this.conf.database) }, args)
+  }
+
   private configSource() {
     return {
       full: () => this.fullCopy(),
@@ -335,6 +342,7 @@ export class GatewayNode {
       counters: this.counters,
       health: this.health,
       metrics: this.workerSeries,
+      pluginCall: (plugin: string, method: string, args: unknown) => this.pluginCall(plugin, method, args),
       nodeId: this.nodeId,
     }
   }

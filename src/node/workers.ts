@@ -45,6 +45,8 @@ export interface ConfigSource {
   health: NodeHealth
   /** The prometheus series the workers send. */
   metrics: WorkerSeries
+  /** Runs a plugin's function in this (primary) process for a worker (kong.primary.call). */
+  pluginCall(plugin: string, method: string, args: unknown): Promise<unknown>
   nodeId: string
 }
 
@@ -217,6 +219,17 @@ export class WorkerSupervisor {
         return
       case 'counters-released':
         this.counters.released(m.id, m.ops)
+        return
+      case 'plugin-call':
+        this.source.pluginCall(m.plugin, m.method, m.args).then(
+          (result) => this.send(slot, { type: 'plugin-call-result', id: m.id, result: result ?? null }),
+          (err: unknown) =>
+            this.send(slot, {
+              type: 'plugin-call-result',
+              id: m.id,
+              error: err instanceof Error ? err.message : String(err),
+            }),
+        )
         return
       case 'health-report':
         this.source.health.reports(m.reports)

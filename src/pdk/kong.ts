@@ -9,7 +9,17 @@ import { PdkRequest } from './request.js'
 import { PdkResponse } from './response.js'
 import { PdkService } from './service.js'
 import type { RequestState } from './state.js'
-import type { Kong, KongCache, KongCounters, KongCtx, KongNginx, KongNode, KongRouter, Row } from './types.js'
+import type {
+  Kong,
+  KongCache,
+  KongCounters,
+  KongCtx,
+  KongNginx,
+  KongNode,
+  KongPrimary,
+  KongRouter,
+  Row,
+} from './types.js'
 import { nginxVar } from './vars.js'
 
 const VERSION_NUM = (() => {
@@ -97,6 +107,11 @@ export class PdkKong implements Kong {
   }
   get counters(): KongCounters {
     return this.s.env.counters
+  }
+  get primary(): KongPrimary {
+    const plugin = this.s.current?.name ?? ''
+    const calls = this.s.env.primary
+    return { call: (method, args, timeoutMs) => calls.call(plugin, method, args, timeoutMs) }
   }
   get router(): KongRouter {
     return new PdkRouter(this.s)

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from '../log/logger.js'
 import type { ListenerInfo } from '../proxy/handler.js'
+import type { PrimaryCalls } from '../proxy/plugins/primary-calls.js'
 import type { RequestHead } from '../proxy/request-head.js'
 import type { ProxySettings } from '../proxy/settings.js'
 import type { RouteData, ServiceData, Snapshot } from '../proxy/snapshot.js'
@@ -19,6 +20,8 @@ export interface PdkEnv {
   log: Logger
   cache: KongCache
   counters: KongCounters
+  /** Plugin functions run by the primary process (kong.primary). */
+  primary: PrimaryCalls
   nodeId: string
   hostname: string
   /** The node configuration, read-only (`kong.configuration`). */

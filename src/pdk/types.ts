@@ -205,6 +205,19 @@ export interface CounterAnswer {
   usage: number[]
 }
 
+/**
+ * The running plugin's own functions in the node's primary process, the one that holds the
+ * store (a Silverback addition: proxy workers have no database handle). A plugin definition
+ * lists them in `primary` (plugins/definition.ts); oauth2 creates its codes and tokens this way.
+ */
+export interface KongPrimary {
+  /**
+   * Runs the function `method` of the current plugin in the primary with `args` (JSON values):
+   * resolves with what it returned, rejects with its error, or after `timeoutMs` without answer.
+   */
+  call(method: string, args: unknown, timeoutMs: number): Promise<unknown>
+}
+
 export interface KongNginx {
   getSubsystem(): string
   /**
@@ -236,6 +249,8 @@ export interface Kong {
   readonly cache: KongCache
   /** Node-wide counters (Silverback addition, see KongCounters). */
   readonly counters: KongCounters
+  /** The plugin's functions in the primary process (Silverback addition, see KongPrimary). */
+  readonly primary: KongPrimary
   readonly router: KongRouter
   readonly node: KongNode
   readonly ip: { isTrusted(ip: string): boolean }

@@ -80,6 +80,20 @@ export type PluginApi = Readonly<
   Record<string, Partial<Record<'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', PluginApiHandler>>>
 >
 
+/** What a plugin's functions in the primary process get (see PluginDefinition.primary). */
+export interface PrimaryContext {
+  /** The node's store, through its DAOs: writes are validated, committed and propagated. */
+  db: DB
+  /** The node's `database` setting (`off` in DB-less mode). */
+  database: string
+}
+
+/** A plugin function run in the primary process for a worker (kong.primary.call). */
+export type PrimaryFunction = (ctx: PrimaryContext, args: unknown) => Promise<unknown>
+
+/** A plugin's functions in the primary process, by name. */
+export type PrimaryFunctions = Readonly<Record<string, PrimaryFunction>>
+
 export interface PluginDefinition {
   name: string
   version: string
@@ -93,6 +107,12 @@ export interface PluginDefinition {
   migrations?: readonly Migration[]
   /** Admin API endpoints of the plugin, served while it is loaded on the node. */
   api?: PluginApi
+  /**
+   * Functions the primary process runs for the plugin's handlers in workers (which have no
+   * store), by name: `kong.primary.call(name, args, timeoutMs)`. Arguments and results travel
+   * as JSON.
+   */
+  primary?: PrimaryFunctions
 }
 
 const noScope = (reference: string) => f.foreign(reference, { eq: null })
@@ -127,7 +147,12 @@ export function pluginSchema<const C extends Fields>(input: PluginSchemaInput<C>
 export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
   schema: S,
   handler: PluginHandler<P, ConfigOf<S>>,
-  extra: { entities?: readonly PluginEntity[]; migrations?: readonly Migration[]; api?: PluginApi } = {},
+  extra: {
+    entities?: readonly PluginEntity[]
+    migrations?: readonly Migration[]
+    api?: PluginApi
+    primary?: PrimaryFunctions
+  } = {},
 ): PluginDefinition {
   return {
     name: schema.name,
@@ -138,5 +163,6 @@ export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
     entities: extra.entities,
     migrations: extra.migrations,
     api: extra.api,
+    primary: extra.primary,
   }
 }

@@ -43,6 +43,7 @@ process.on('message', (m: Init | PrimaryMessage) => {
     m.type === 'counters-result' ||
     m.type === 'counters-reclaim' ||
     m.type === 'health' ||
+    m.type === 'plugin-call-result' ||
     m.type === 'metrics-request'
   ) {
     void w.onMessage(m)

@@ -27,6 +27,7 @@ import { HealthReports } from './health-reports.js'
 import { type PluginCatalog, unavailablePlugin } from './plugins/catalog.js'
 import { LeasedCounters } from './plugins/counters.js'
 import { IpcLookup } from './plugins/lookup.js'
+import { IpcPrimaryCalls } from './plugins/primary-calls.js'
 import { Replica } from './replica.js'
 import { type ProxySettings, proxySettings } from './settings.js'
 import { applyHealth, buildSnapshotAsync, expandTargets, type Snapshot } from './snapshot.js'
@@ -86,6 +87,7 @@ export class ProxyWorker {
   private defaultContext: SecureContext | null = null
   private readonly lookup: IpcLookup
   private readonly counters: LeasedCounters
+  private readonly primaryCalls: IpcPrimaryCalls
   private readonly healthReports: HealthReports
   /** proxy_access_log, null when off. */
   private readonly accessLog: ProxyAccessLog | null
@@ -113,6 +115,7 @@ export class ProxyWorker {
     this.lookup = new IpcLookup(send)
     this.cache = new EntityCache(this.lookup)
     this.counters = new LeasedCounters(send)
+    this.primaryCalls = new IpcPrimaryCalls(send)
     this.healthReports = new HealthReports(send)
     const accessFile = conf.proxy_access_log
     this.accessLog = accessFile && accessFile !== 'off' ? new ProxyAccessLog(accessFile) : null
@@ -120,6 +123,7 @@ export class ProxyWorker {
       log,
       cache: this.cache,
       counters: this.counters,
+      primary: this.primaryCalls,
       nodeId,
       hostname: hostname(),
       configuration: Object.freeze({ ...conf }),
@@ -194,6 +198,9 @@ export class ProxyWorker {
         break
       case 'health':
         applyHealth(m.upstream, m.unhealthy)
+        break
+      case 'plugin-call-result':
+        this.primaryCalls.answer(m.id, m.result, m.error)
         break
       case 'metrics-request':
         this.send({ type: 'metrics', id: m.id, series: encodeSeries() })
