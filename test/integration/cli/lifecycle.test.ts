@@ -301,6 +301,7 @@ describe('cli: migrations on the embedded store', () => {
       'hmac-auth',
       'jwt',
       'key-auth',
+      'oauth2',
     ])
 
     const up = await runCli(['migrations', 'up'], env)

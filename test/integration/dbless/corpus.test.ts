@@ -3,7 +3,7 @@
 // `POST /config` on a DB-less node: the valid ones load and their routes answer on the proxy; the
 // others are refused with Kong's error shape and the README's reason.
 //
-// Seven files that Kong finds valid use bundled Kong plugins Silverback does not ship yet (or Lua
+// Six files that Kong finds valid use bundled Kong plugins Silverback does not ship yet (or Lua
 // code in pre-/post-function, where Silverback runs JavaScript). They are listed in GAPS with
 // what is missing, and the test checks that exactly that is reported: when a plugin lands, the
 // file moves to VALID.
@@ -21,6 +21,7 @@ const available = existsSync(join(CORPUS, 'README.md'))
 /** Kong: valid; Silverback loads them and proxies their routes. */
 const VALID = [
   'ChakshuGautam__digit-2.9lts-core-storm__kong.yml',
+  'GSA-TTS__identity-idva-api-gateway__kong.yml',
   'Klasmart-Engineering__api-management-poc__kong.yml',
   'Kong__deck__dump-001-entities-with-tags.yml',
   'Kong__deck__reset-001-ca-cert.yml',
@@ -34,7 +35,6 @@ const VALID = [
 
 /** Kong: valid. Silverback lacks these bundled plugins (or runs JavaScript, not Lua). */
 const GAPS: Record<string, { plugins?: string[]; lua?: RegExp }> = {
-  'GSA-TTS__identity-idva-api-gateway__kong.yml': { plugins: ['oauth2'] },
   'HuanNT03__SOC_Gateway_for_Juice-shop__kong.yml': { lua: /error parsing pre-function/ },
   'KongHQ-CX__kong-ai-gateway-observability__kong.yml': { plugins: ['ai-proxy'] },
   'hunzo__kong-dbless-acme__kong.yml': { plugins: ['acme'] },
