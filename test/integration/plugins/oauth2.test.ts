@@ -4,7 +4,7 @@
 // provision_key, expired and revoked tokens, hide_credentials, anonymous, the HTTPS requirement,
 // global credentials, and DB-less mode (declared tokens work, issuing fails as in Kong).
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import http, { type IncomingHttpHeaders } from 'node:http'
 import https from 'node:https'
 import { after, before, describe, it } from 'node:test'
@@ -1121,6 +1121,32 @@ describe('oauth2', () => {
       const res = await call(ghost.plain)
       assert.equal(res.status, 500)
       assert.equal(res.json.message, "anonymous consumer ghost is configured but doesn't exist")
+    })
+  })
+
+  describe('with another authentication plugin (logical OR)', () => {
+    it('does nothing but drop the scope headers when jwt (priority 1450) authenticated the request', async () => {
+      await admin(gw, 'POST', '/consumers/anon/jwt', { key: 'anon-iss', secret: 'anon-jwt-secret' })
+      const p = await protect({ enable_client_credentials: true, anonymous: 'anon' }, 200)
+      await addPlugin(gw, { name: 'jwt', config: { anonymous: 'anon' } }, `/routes/${p.route.routeId}`)
+      const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+      const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iss: 'anon-iss' })}`
+      const sig = createHmac('sha256', 'anon-jwt-secret').update(unsigned).digest('base64url')
+      const headers = {
+        authorization: `Bearer ${unsigned}.${sig}`,
+        'x-authenticated-scope': 'forged',
+        'x-authenticated-userid': 'forged',
+      }
+      let seen: EchoBody | undefined
+      await until(async () => {
+        const res = await call(p.plain, { headers })
+        seen = res.status === 200 ? (res.json as EchoBody) : undefined
+        return seen?.headers['x-credential-identifier'] === 'anon-iss'
+      })
+      assert.equal(seen?.headers['x-consumer-username'], 'anon')
+      assert.equal(seen?.headers['x-anonymous-consumer'], undefined)
+      assert.equal(seen?.headers['x-authenticated-scope'], undefined)
+      assert.equal(seen?.headers['x-authenticated-userid'], undefined)
     })
   })
 
