@@ -616,6 +616,17 @@ function cachedSuccess(conf: Conf, kong: Kong, accessToken: string): boolean {
   return true
 }
 
+/**
+ * A token through the cache, under its entity key (evicted when the row changes); a miss is read
+ * by the primary on its main connection (primary.ts `findToken`).
+ */
+function loadToken(kong: Kong, accessToken: string): Promise<Row | null> {
+  const cache = kong.cache
+  return cache.get<Row>(cache.entityKey('oauth2_tokens', 'access_token', accessToken), null, () =>
+    call(kong, 'findToken', { access_token: accessToken }),
+  )
+}
+
 /** Sent at once, whatever `anonymous` says (Kong's own early exit). */
 const EXITED = Symbol('exited')
 
@@ -626,7 +637,7 @@ async function attempt(
 ): Promise<Failure | null | typeof EXITED> {
   const accessToken = found === IN_BODY ? await tokenWithBody(conf, kong) : found
   if (accessToken === null || accessToken === '') return conf.missing
-  const token = await kong.cache.select('oauth2_tokens', 'access_token', accessToken)
+  const token = await loadToken(kong, accessToken)
   if (!token) return conf.invalid
   if (!conf.globalCredentials && !refId(token.service)) {
     kong.response.exit(

@@ -63,6 +63,17 @@ export const primaryFunctions: PrimaryFunctions = {
     })
   },
 
+  /**
+   * `{access_token: string}` → the unexpired token, or null: a worker's cache miss. Read on the
+   * main connection, never a read replica (`pg_ro_host`): a token is used right after it was
+   * issued, and a replica lagging behind would make the worker cache its absence.
+   */
+  async findToken(ctx, args) {
+    const { access_token: accessToken } = rec(args)
+    if (typeof accessToken !== 'string') return null
+    return ctx.db.dao('oauth2_tokens').selectBy('access_token', accessToken)
+  },
+
   /** `{refresh_token: string}` → the unexpired token holding that refresh token, or null. */
   async findRefreshToken(ctx, args) {
     const { refresh_token: refreshToken } = rec(args)
