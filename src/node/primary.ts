@@ -55,6 +55,8 @@ export interface NodeOptions {
 }
 
 const PROXY_SET = new Set<string>(PROXY_ENTITIES)
+/** How often expired rows are deleted from the store. */
+const PURGE_INTERVAL_MS = 60_000
 
 /** The Admin and Status listeners (addresses, options, certificates) are the same. */
 function sameListeners(a: Conf, b: Conf): boolean {
@@ -188,6 +190,7 @@ export class GatewayNode {
         await n.dbless.loadInitial()
       }
       await node.loadReplica()
+      node.purgeExpiredRows()
       node.propagation?.follow()
       await node.startWorkers()
       await node.listen()
@@ -302,6 +305,33 @@ export class GatewayNode {
     if (events.some((e) => e.entity === 'upstreams' || e.entity === 'targets')) this.syncHealth()
   }
 
+  private purgeTimer: NodeJS.Timeout | null = null
+
+  /**
+   * Deletes expired rows of the entities with `ttl` (expiring keys, oauth2 codes and tokens) once
+   * a minute, as Kong's ttl cleanup does: reads already hide them, this keeps the tables from
+   * growing. DB-less stores hold only what the declarative configuration gave.
+   */
+  private purgeExpiredRows(): void {
+    if (this.conf.database === 'off') return
+    const tables = this.db.entities.filter((d) => d.table.ttl).map((d) => d.table)
+    if (tables.length === 0) return
+    let running = false
+    this.purgeTimer = setInterval(() => {
+      if (running || this.stopped) return
+      running = true
+      this.strategy
+        .transaction(async (ops) => {
+          for (const t of tables) await ops.purgeExpired?.(t)
+        })
+        .catch((err: unknown) => this.log.warn('could not delete expired rows: ', err))
+        .finally(() => {
+          running = false
+        })
+    }, PURGE_INTERVAL_MS)
+    this.purgeTimer.unref()
+  }
+
   private syncHealth(): void {
     this.health.sync(this.replica.rows('upstreams'), this.replica.rows('targets'))
   }
@@ -327,11 +357,11 @@ export class GatewayNode {
     return row ? [row] : []
   }
 
-  /** Runs a plugin's function for a worker (kong.primary.call): the plugin's own tables. */
+  /** Runs a plugin's function for a worker (kong.primary.call): what workers cannot do (store access). */
   private async pluginCall(plugin: string, method: string, args: unknown): Promise<unknown> {
     const fn = this.plugins.get(plugin)?.primary?.[method]
     if (fn === undefined) throw new Error(`plugin ${plugin} has no function ${method} in the primary process`)
-    return fn({ store: this.strategy, database: String(this.conf.database) }, args)
+    return fn({ store: this.strategy, db: this.db, database: String(this.conf.database) }, args)
   }
 
   private configSource() {
@@ -553,6 +583,7 @@ export class GatewayNode {
     if (this.stopped) return
     this.stopped = true
     this.health.stop()
+    if (this.purgeTimer) clearInterval(this.purgeTimer)
     this.propagation?.stop()
     await Promise.all([
       this.workers?.stop(graceful, timeoutMs),

@@ -222,7 +222,7 @@ export class WorkerSupervisor {
         return
       case 'plugin-call':
         this.source.pluginCall(m.plugin, m.method, m.args).then(
-          (result) => this.send(slot, { type: 'plugin-call-result', id: m.id, result }),
+          (result) => this.send(slot, { type: 'plugin-call-result', id: m.id, result: result ?? null }),
           (err: unknown) =>
             this.send(slot, {
               type: 'plugin-call-result',

@@ -222,6 +222,19 @@ export interface KongPrimary {
   call(method: string, args: unknown, timeoutMs: number): Promise<unknown>
 }
 
+/**
+ * The running plugin's own functions in the node's primary process, the one that holds the
+ * store (a Silverback addition: proxy workers have no database handle). A plugin definition
+ * lists them in `primary` (plugins/definition.ts); oauth2 creates its codes and tokens this way.
+ */
+export interface KongPrimary {
+  /**
+   * Runs the function `method` of the current plugin in the primary with `args` (JSON values):
+   * resolves with what it returned, rejects with its error, or after `timeoutMs` without answer.
+   */
+  call(method: string, args: unknown, timeoutMs: number): Promise<unknown>
+}
+
 export interface KongNginx {
   getSubsystem(): string
   /**

@@ -82,14 +82,19 @@ export type PluginApi = Readonly<
 
 /** What a plugin's functions in the primary process get (see PluginDefinition.primary). */
 export interface PrimaryContext {
-  /** Raw SQL on the node's store: the plugin's own tables. */
+  /** Raw SQL on the node's store: the plugin's own tables (rate-limiting's counters). */
   store: SqlStore
-  /** The node's `database` setting. */
+  /** The node's store, through its DAOs: writes are validated, committed and propagated. */
+  db: DB
+  /** The node's `database` setting (`off` in DB-less mode). */
   database: string
 }
 
 /** A plugin function run in the primary process for a worker (kong.primary.call). */
 export type PrimaryFunction = (ctx: PrimaryContext, args: unknown) => Promise<unknown>
+
+/** A plugin's functions in the primary process, by name. */
+export type PrimaryFunctions = Readonly<Record<string, PrimaryFunction>>
 
 export interface PluginDefinition {
   name: string
@@ -105,10 +110,11 @@ export interface PluginDefinition {
   /** Admin API endpoints of the plugin, served while it is loaded on the node. */
   api?: PluginApi
   /**
-   * Functions the primary process runs for the plugin's handlers in workers (which have no store),
-   * by name: `kong.primary.call(name, args, timeoutMs)`. Arguments and results travel as JSON.
+   * Functions the primary process runs for the plugin's handlers in workers (which have no
+   * store), by name: `kong.primary.call(name, args, timeoutMs)`. Arguments and results travel
+   * as JSON.
    */
-  primary?: Readonly<Record<string, PrimaryFunction>>
+  primary?: PrimaryFunctions
 }
 
 const noScope = (reference: string) => f.foreign(reference, { eq: null })
@@ -147,7 +153,7 @@ export function definePlugin<S extends PluginSchema, P = ConfigOf<S>>(
     entities?: readonly PluginEntity[]
     migrations?: readonly Migration[]
     api?: PluginApi
-    primary?: Readonly<Record<string, PrimaryFunction>>
+    primary?: PrimaryFunctions
   } = {},
 ): PluginDefinition {
   return {

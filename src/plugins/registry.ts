@@ -13,6 +13,7 @@ import httpLog from './http-log/handler.js'
 import ipRestriction from './ip-restriction/handler.js'
 import jwt from './jwt/handler.js'
 import keyAuth from './key-auth/handler.js'
+import oauth2 from './oauth2/handler.js'
 import postFunction from './post-function/handler.js'
 import preFunction from './pre-function/handler.js'
 import prometheus from './prometheus/handler.js'
@@ -38,6 +39,7 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   basicAuth,
   hmacAuth,
   jwt,
+  oauth2,
   preFunction,
   postFunction,
   requestTransformer,

@@ -113,11 +113,16 @@ export class DeclarativeModel {
    */
   static fromRegistry(registry: PluginRegistry): DeclarativeModel {
     const owned = registry.entities()
-    const schemas = owned.map((e) => e.schema)
-    registerSchemas(schemas)
+    registerSchemas(owned.map((e) => e.schema))
+    // A plugin's internal entities (oauth2's authorization codes: `db_export = false`) are not
+    // part of declarative files (declarative.md §1.2 lists the collections).
+    const declared = owned.filter((e) => e.schema.db_export !== false)
     const hooks: Record<string, EntityHooks> = { ...CORE_HOOKS }
-    for (const e of owned) if (e.hooks) hooks[e.schema.name] = e.hooks
-    return new DeclarativeModel([...coreSchemas(registry.subschemas()), ...schemas], hooks)
+    for (const e of declared) if (e.hooks) hooks[e.schema.name] = e.hooks
+    return new DeclarativeModel(
+      [...coreSchemas(registry.subschemas()), ...declared.map((e) => e.schema)],
+      hooks,
+    )
   }
 
   /** The write behaviour of an entity (none for most). */

@@ -16,7 +16,11 @@ const ref = (row: Record<string, unknown>) => ({ id: row.id })
 describe('nesting is derived from the foreign keys', () => {
   it('lists the nestable collections of each core entity (declarative.md §2)', () => {
     const children = (e: string) => Object.fromEntries(consumerPluginModel.children(e))
-    assert.deepEqual(children('services'), { routes: 'service', plugins: 'service' })
+    assert.deepEqual(children('services'), {
+      routes: 'service',
+      plugins: 'service',
+      oauth2_tokens: 'service',
+    })
     assert.deepEqual(children('routes'), { plugins: 'route' })
     assert.deepEqual(children('consumers'), {
       plugins: 'consumer',
@@ -26,7 +30,11 @@ describe('nesting is derived from the foreign keys', () => {
       hmacauth_credentials: 'consumer',
       jwt_secrets: 'consumer',
       keyauth_credentials: 'consumer',
+      oauth2_credentials: 'consumer',
     })
+    // oauth2's tokens nest in their credential; its authorization codes are not declarative
+    assert.deepEqual(children('oauth2_credentials'), { oauth2_tokens: 'credential' })
+    assert.equal(consumerPluginModel.has('oauth2_authorization_codes'), false)
     assert.deepEqual(children('upstreams'), { targets: 'upstream' })
     assert.deepEqual(children('certificates'), {
       services: 'client_certificate',
@@ -58,6 +66,8 @@ describe('nesting is derived from the foreign keys', () => {
       'hmacauth_credentials',
       'jwt_secrets',
       'keyauth_credentials',
+      'oauth2_credentials',
+      'oauth2_tokens',
     ])
   })
 })

@@ -54,9 +54,9 @@ describe('top-level keys', () => {
   })
 
   it('rejects unknown keys, including collections of entities that do not exist', () => {
-    assert.deepEqual(fields('_format_version: "3.0"\n_info: {}\noauth2_tokens: []\nworkspaces: []\n'), {
+    assert.deepEqual(fields('_format_version: "3.0"\n_info: {}\nldap_auth: []\nworkspaces: []\n'), {
       _info: 'unknown field',
-      oauth2_tokens: 'unknown field',
+      ldap_auth: 'unknown field',
       workspaces: 'unknown field',
     })
   })

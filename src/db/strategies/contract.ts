@@ -163,6 +163,21 @@ export function strategyContract(label: string, store: () => ContractStore): voi
       assert.ok(ttl !== null && ttl >= 98 && ttl <= 100, String(ttl))
       assert.equal(await s.ttlOf(creds, 'forever'), null)
     })
+
+    it('purges expired rows inside a transaction (and only those)', async () => {
+      const now = Date.now() / 1000
+      await s.insert(creds, { id: 'live', key: 'k1' }, { expiresAt: now + 100 })
+      await s.insert(creds, { id: 'dead', key: 'k2' }, { expiresAt: now - 1 })
+      await s.insert(creds, { id: 'forever', key: 'k3' }, { expiresAt: null })
+      assert.equal(await s.transaction((tx) => tx.purgeExpired?.(creds) ?? Promise.resolve(-1)), 1)
+      assert.equal(await s.transaction((tx) => tx.purgeExpired?.(creds) ?? Promise.resolve(-1)), 0)
+      // the key of the purged row can be used again
+      await s.insert(creds, { id: 'again', key: 'k2' }, { expiresAt: null })
+      assert.deepEqual(
+        (await s.page(creds, { size: 10 })).rows.map((r) => r.id),
+        ['again', 'forever', 'live'],
+      )
+    })
   })
 
   describe(`${label} strategy: transactions`, () => {

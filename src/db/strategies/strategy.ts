@@ -67,6 +67,8 @@ export interface StoreOps {
   ttlOf?(t: TableSpec, id: string): Promise<number | null>
   /** Deletes every row of a table (DB-less configuration replacement). */
   truncate?(t: TableSpec): Promise<void>
+  /** Deletes the expired rows of a ttl table (reads hide them already); returns how many. */
+  purgeExpired?(t: TableSpec): Promise<number>
 }
 
 export interface MigrationState {

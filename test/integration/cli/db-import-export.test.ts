@@ -93,9 +93,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         hmacauth_credentials: 1,
         jwt_secrets: 1,
         keyauth_credentials: 2,
+        oauth2_credentials: 1,
+        oauth2_tokens: 1,
       })
-      // the password is stored (and exported) hashed
+      // the password and the client secret are stored (and exported) hashed
       assert.match(String(doc.basicauth_credentials[0].password), /^[0-9a-f]{40}$/)
+      assert.match(String(doc.oauth2_credentials[0].client_secret), /^\$pbkdf2-sha512\$/)
       // foreign keys are plain ids
       assert.match(String(doc.routes[0].service), /^[0-9a-f-]{36}$/)
 

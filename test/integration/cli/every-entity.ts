@@ -1,5 +1,5 @@
 // A realistic declarative file with every entity kind Silverback stores: services with nested
-// routes and plugins at every scope, consumers with all five credential kinds, upstreams with
+// routes and plugins at every scope, consumers with all six credential kinds (and an oauth2 token), upstreams with
 // targets, a certificate with SNIs, a CA certificate, a vault, a key set with a key. Used by the
 // db_import/db_export tests and the migration guide (docs/deployment.md).
 import { createPublicKey } from 'node:crypto'
@@ -78,6 +78,16 @@ export function everyEntityDocument(upstreamUrl: string): string {
         jwt_secrets: [{ key: 'alice-iss', algorithm: 'HS256', secret: 'a-long-shared-secret' }],
         hmacauth_credentials: [{ username: 'alice-hmac', secret: 'hmac-secret' }],
         acls: [{ group: 'admins' }, { group: 'readers' }],
+        oauth2_credentials: [
+          {
+            name: 'alice-app',
+            client_id: 'alice-client',
+            client_secret: 'alice-client-secret',
+            hash_secret: true,
+            redirect_uris: ['https://app.example.test/callback'],
+            oauth2_tokens: [{ access_token: 'alice-token', expires_in: 0, service: 'orders', scope: 'read' }],
+          },
+        ],
         plugins: [{ name: 'request-transformer', config: { add: { headers: ['x-tier:gold'] } } }],
       },
       { username: 'bob', keyauth_credentials: [{ key: 'bob-key-1' }], acls: [{ group: 'readers' }] },

@@ -306,6 +306,7 @@ describe('cli: migrations on the embedded store', () => {
       'hmac-auth',
       'jwt',
       'key-auth',
+      'oauth2',
       'rate-limiting',
     ])
 

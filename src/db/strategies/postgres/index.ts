@@ -143,6 +143,22 @@ export class PostgresOps implements StoreOps {
     return { rows: rows.slice(0, req.size), more: rows.length > req.size }
   }
 
+  async purgeExpired(t: TableSpec): Promise<number> {
+    if (!t.ttl) return 0
+    const now = nowSeconds()
+    const expired = `SELECT id FROM ${q(t.name)} WHERE expires_at IS NOT NULL AND expires_at <= $2`
+    if (t.tags)
+      await this.db.query(`DELETE FROM tags WHERE entity_name = $1 AND entity_id IN (${expired})`, [
+        t.name,
+        now,
+      ])
+    const r = await this.db.query(
+      `DELETE FROM ${q(t.name)} WHERE expires_at IS NOT NULL AND expires_at <= $1`,
+      [now],
+    )
+    return r.rowCount ?? 0
+  }
+
   async ttlOf(t: TableSpec, id: string): Promise<number | null> {
     const r = await this.db.query(`SELECT expires_at FROM ${q(t.name)} WHERE id = $1`, [id])
     const v = r.rows[0]?.expires_at as number | null | undefined

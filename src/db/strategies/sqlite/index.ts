@@ -110,6 +110,16 @@ class SqliteOps implements StoreOps {
     return { rows: rows.slice(0, req.size), more: rows.length > req.size }
   }
 
+  async purgeExpired(t: TableSpec): Promise<number> {
+    if (!t.ttl) return 0
+    const now = nowSeconds()
+    const expired = `SELECT id FROM ${q(t.name)} WHERE expires_at IS NOT NULL AND expires_at <= ?`
+    if (t.tags)
+      this.stmt(`DELETE FROM tags WHERE entity_name = ? AND entity_id IN (${expired})`).run(t.name, now)
+    const r = this.stmt(`DELETE FROM ${q(t.name)} WHERE expires_at IS NOT NULL AND expires_at <= ?`).run(now)
+    return r.changes
+  }
+
   async ttlOf(t: TableSpec, id: string): Promise<number | null> {
     const r = this.stmt(`SELECT expires_at FROM ${q(t.name)} WHERE id = ?`).get(id) as
       | { expires_at: number | null }
