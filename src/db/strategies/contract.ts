@@ -248,7 +248,14 @@ export function strategyContract(label: string, store: () => ContractStore): voi
         order.push('fast end')
       })
       await Promise.all([slow, fast])
-      assert.deepEqual(order, ['slow start', 'slow end', 'fast start', 'fast end'])
+      // one after the other, never interleaved (which starts first is up to the store: on
+      // PostgreSQL, whichever connection takes the write lock first)
+      const one = ['slow start', 'slow end', 'fast start', 'fast end']
+      const other = ['fast start', 'fast end', 'slow start', 'slow end']
+      assert.ok(
+        JSON.stringify(order) === JSON.stringify(one) || JSON.stringify(order) === JSON.stringify(other),
+        order.join(', '),
+      )
     })
   })
 
