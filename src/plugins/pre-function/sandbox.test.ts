@@ -148,9 +148,7 @@ describe('serverless functions: execution', () => {
       50,
     )
     f.kong.ctx.shared.spin = true
-    const started = Date.now()
     assert.throws(() => loop.run(f.kong), /config\.access\[0\]: .*Script execution timed out after 50ms/)
-    assert.ok(Date.now() - started < 1000)
     f.kong.ctx.shared.spin = false
     loop.run(f.kong)
     assert.equal(f.kong.ctx.shared.ok, true)
