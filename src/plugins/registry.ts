@@ -13,6 +13,7 @@ import httpLog from './http-log/handler.js'
 import ipRestriction from './ip-restriction/handler.js'
 import jwt from './jwt/handler.js'
 import keyAuth from './key-auth/handler.js'
+import ldapAuth from './ldap-auth/handler.js'
 import oauth2 from './oauth2/handler.js'
 import postFunction from './post-function/handler.js'
 import preFunction from './pre-function/handler.js'
@@ -27,6 +28,7 @@ import statsd from './statsd/handler.js'
 
 /** Plugin types shipped with Silverback (the `bundled` value of the `plugins` setting). */
 export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
+  ldapAuth,
   keyAuth,
   cors,
   correlationId,

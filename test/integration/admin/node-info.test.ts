@@ -46,6 +46,7 @@ const BUNDLED = [
   'ip-restriction',
   'jwt',
   'key-auth',
+  'ldap-auth',
   'oauth2',
   'post-function',
   'pre-function',

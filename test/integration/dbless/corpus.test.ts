@@ -3,7 +3,7 @@
 // `POST /config` on a DB-less node: the valid ones load and their routes answer on the proxy; the
 // others are refused with Kong's error shape and the README's reason.
 //
-// Three files that Kong finds valid use bundled Kong plugins Silverback does not ship yet. They are
+// Two files that Kong finds valid use bundled Kong plugins Silverback does not ship yet. They are
 // listed in GAPS with what is missing, and the test checks that exactly that is reported: when a
 // plugin lands, the file moves to VALID. (The two files with Lua in pre-/post-function load since
 // those plugins run Lua snippets.)
@@ -30,6 +30,7 @@ const VALID = [
   'akaiserg__kong-dbless-multi-jwt-validation__kong.yml',
   'dinokey__kong-dbless-example__kong-grpc.yml',
   'hyperdigitalplatform__cns-live__kong.yml',
+  'jesperancinha__healthy-cameras__kong.yml',
   'jonathanlazaro1__kong-dbless-sample__kong.json',
   'kafaat__sahool-project__kong.yml',
   'luancgs__kong-api-gateway-test__kong.json',
@@ -40,7 +41,6 @@ const VALID = [
 const GAPS: Record<string, { plugins: string[] }> = {
   'KongHQ-CX__kong-ai-gateway-observability__kong.yml': { plugins: ['ai-proxy'] },
   'hunzo__kong-dbless-acme__kong.yml': { plugins: ['acme'] },
-  'jesperancinha__healthy-cameras__kong.yml': { plugins: ['ldap-auth'] },
 }
 
 /** Kong: needs a custom or Enterprise plugin or entity; refused naming it. */
