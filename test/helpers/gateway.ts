@@ -60,7 +60,23 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
+/** A port picked by freePort was taken by another process before the gateway bound it. */
+class PortTaken extends Error {}
+
 export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
+  // freePort() releases the port before the gateway binds it: a test running in parallel may
+  // take it in between (its gateway, or an upstream listening on port 0). Then start again on
+  // other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts)
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt >= 4) throw err
+    }
+  }
+}
+
+async function startOnce(opts: GatewayOptions): Promise<Gateway> {
   const prefix = opts.prefix ?? mkdtempSync(join(tmpdir(), 'silverback-it-'))
   const adminPort = await freePort()
   const statusPort = await freePort()
@@ -113,12 +129,22 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> 
   for (;;) {
     if (child.exitCode !== null) {
       cleanUp()
+      if (/could not bind \w+ 127\.0\.0\.1:\d+: EADDRINUSE/.test(out)) throw new PortTaken(out)
       throw new Error(`gateway exited (${child.exitCode}):\n${out}`)
     }
     try {
-      const res = await fetch(`${admin}/status`, { signal: AbortSignal.timeout(2000) })
-      if (res.ok) break
-    } catch {
+      const res = await fetch(`${admin}/`, { signal: AbortSignal.timeout(2000) })
+      if (res.ok) {
+        // this gateway, not another server that took the port
+        const body = (await res.json().catch(() => null)) as { pids?: { master?: number } } | null
+        if (body?.pids?.master === child.pid) break
+        child.kill('SIGKILL')
+        await exited
+        cleanUp()
+        throw new PortTaken(`127.0.0.1:${adminPort} answered for another process`)
+      }
+    } catch (err) {
+      if (err instanceof PortTaken) throw err
       // not listening yet
     }
     if (Date.now() > deadline) {
