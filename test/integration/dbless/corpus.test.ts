@@ -3,7 +3,7 @@
 // `POST /config` on a DB-less node: the valid ones load and their routes answer on the proxy; the
 // others are refused with Kong's error shape and the README's reason.
 //
-// Three files that Kong finds valid use bundled Kong plugins Silverback does not ship yet. They are
+// Two files that Kong finds valid use bundled Kong plugins Silverback does not ship yet. They are
 // listed in GAPS with what is missing, and the test checks that exactly that is reported: when a
 // plugin lands, the file moves to VALID. (The two files with Lua in pre-/post-function load since
 // those plugins run Lua snippets.)
@@ -23,6 +23,7 @@ const VALID = [
   'ChakshuGautam__digit-2.9lts-core-storm__kong.yml',
   'GSA-TTS__identity-idva-api-gateway__kong.yml',
   'HuanNT03__SOC_Gateway_for_Juice-shop__kong.yml',
+  'KongHQ-CX__kong-ai-gateway-observability__kong.yml',
   'Klasmart-Engineering__api-management-poc__kong.yml',
   'Kong__deck__dump-001-entities-with-tags.yml',
   'Kong__deck__reset-001-ca-cert.yml',
@@ -38,7 +39,6 @@ const VALID = [
 
 /** Kong: valid. Silverback lacks these bundled plugins. */
 const GAPS: Record<string, { plugins: string[] }> = {
-  'KongHQ-CX__kong-ai-gateway-observability__kong.yml': { plugins: ['ai-proxy'] },
   'hunzo__kong-dbless-acme__kong.yml': { plugins: ['acme'] },
   'jesperancinha__healthy-cameras__kong.yml': { plugins: ['ldap-auth'] },
 }
