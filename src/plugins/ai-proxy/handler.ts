@@ -9,13 +9,15 @@ import { loadedVaults } from '../../conf/vault.js'
 import type { Kong, Row } from '../../pdk/types.js'
 import { KONG_COMPAT_VERSION } from '../../version.js'
 import { type ConfigOf, definePlugin } from '../definition.js'
+import { signV4 } from './aws.js'
 import {
-  type Endpoint,
+  canStream,
   endpointOf,
   type Format,
   formatOf,
   fromProvider,
   type ModelConf,
+  ndjson,
   newStreamState,
   type RouteType,
   type StreamState,
@@ -32,7 +34,6 @@ export interface Conf {
   routeType: RouteType
   model: ModelConf
   format: Format | null
-  endpoint: Endpoint | null
 }
 
 /** What the phases of one request share (kong.ctx.plugin.ai). */
@@ -84,16 +85,13 @@ function secret(value: string | null, kong: Kong): string | null {
 function prepare(config: Config): Conf {
   const model = config.model as unknown as ModelConf
   const routeType = config.route_type as RouteType
-  return { config, routeType, model, format: formatOf(model), endpoint: endpointOf(model, routeType) }
+  return { config, routeType, model, format: formatOf(model, routeType) }
 }
 
 async function access(conf: Conf, kong: Kong): Promise<void> {
   const { config, routeType, model } = conf
-  const unsupported = routeType === 'preserve' ? conf.endpoint === null : conf.format === null
-  if (unsupported) {
-    kong.response.exit(500, {
-      error: { message: `provider '${model.provider}' is not supported by this gateway for ${routeType}` },
-    })
+  if (routeType !== 'preserve' && conf.format === null) {
+    unsupported(kong, model)
     return
   }
   let raw: Buffer
@@ -149,6 +147,10 @@ async function access(conf: Conf, kong: Kong): Promise<void> {
     }
     if (config.response_streaming === 'always') body.stream = true
     ai.stream = body.stream === true
+    if (ai.stream && !canStream(conf.format!)) {
+      badRequest(kong, `response streaming is not supported by this gateway for provider ${model.provider}`)
+      return
+    }
 
     const asked = typeof body.model === 'string' ? body.model : null
     if (model.name !== null && asked !== null && asked !== model.name) {
@@ -166,9 +168,14 @@ async function access(conf: Conf, kong: Kong): Promise<void> {
     ai.requestModel = model.name ?? body.model
   }
 
+  const ep = endpointOf(model, routeType, ai.requestModel, ai.stream)
+  if (ep === null) {
+    unsupported(kong, model)
+    return
+  }
   const auth = config.auth
   const svc = kong.service.request
-  const query: Record<string, string> = { ...(conf.endpoint?.query ?? {}) }
+  const query: Record<string, string> = { ...ep.query }
   if (auth?.param_name && auth.param_value && auth.param_location) {
     const value = secret(auth.param_value, kong)
     if (value !== null) {
@@ -188,25 +195,69 @@ async function access(conf: Conf, kong: Kong): Promise<void> {
   if (model.provider === 'anthropic' && model.options?.anthropic_version)
     svc.setHeader('anthropic-version', model.options.anthropic_version)
 
-  const ep = conf.endpoint!
   kong.service.setTarget(ep.host, ep.port)
   svc.setScheme(ep.scheme)
   svc.setHeader('Host', ep.port === (ep.scheme === 'https' ? 443 : 80) ? ep.host : `${ep.host}:${ep.port}`)
   if (ep.path !== '') svc.setPath(ep.path)
-  if (Object.keys(query).length > 0) {
-    svc.setQuery({ ...kong.request.getQuery(), ...query })
-  }
+  // bedrock signs the exact query: the client's is not forwarded there
+  if (model.provider === 'bedrock') svc.setQuery(query)
+  else if (Object.keys(query).length > 0) svc.setQuery({ ...kong.request.getQuery(), ...query })
   // The answer is read (and translated) as text.
   svc.clearHeader('Accept-Encoding')
+  const sent = body !== null ? JSON.stringify(body) : raw.toString('utf8')
   if (body !== null) {
-    const text = JSON.stringify(body)
     svc.setHeader('Content-Type', 'application/json')
-    svc.setRawBody(text)
-    if (config.logging.log_payloads) ai.requestBody = text
-  } else if (config.logging.log_payloads) {
-    ai.requestBody = raw.toString('utf8')
+    svc.setRawBody(sent)
   }
+  if (config.logging.log_payloads) ai.requestBody = sent
+  if (model.provider === 'bedrock') signBedrock(conf, kong, ep, query, sent)
   ai.start = Date.now()
+}
+
+function unsupported(kong: Kong, model: ModelConf): void {
+  kong.response.exit(500, {
+    error: {
+      message: `provider '${model.provider}' with this configuration is not supported by this gateway`,
+    },
+  })
+}
+
+/** Signs a bedrock request (SigV4) with the configured keys, else AWS's environment variables. */
+function signBedrock(
+  conf: Conf,
+  kong: Kong,
+  ep: { host: string; port: number; scheme: string; path: string },
+  query: Record<string, string>,
+  body: string,
+): void {
+  const auth = conf.config.auth
+  const accessKeyId = secret(auth?.aws_access_key_id ?? null, kong) ?? process.env.AWS_ACCESS_KEY_ID
+  const secretAccessKey =
+    secret(auth?.aws_secret_access_key ?? null, kong) ?? process.env.AWS_SECRET_ACCESS_KEY
+  if (!accessKeyId || !secretAccessKey) {
+    kong.log.err('ai-proxy: no AWS credentials to sign the bedrock request with')
+    return
+  }
+  const region =
+    conf.model.options?.bedrock?.aws_region ??
+    process.env.AWS_REGION ??
+    process.env.AWS_DEFAULT_REGION ??
+    'us-east-1'
+  const host = ep.port === (ep.scheme === 'https' ? 443 : 80) ? ep.host : `${ep.host}:${ep.port}`
+  const headers = signV4(
+    {
+      method: 'POST',
+      host,
+      path: ep.path,
+      query,
+      headers: { 'content-type': 'application/json' },
+      body,
+      region,
+      service: 'bedrock',
+    },
+    { accessKeyId, secretAccessKey, sessionToken: process.env.AWS_SESSION_TOKEN },
+  )
+  for (const [k, v] of Object.entries(headers)) kong.service.request.setHeader(k, v)
 }
 
 function headerFilter(conf: Conf, kong: Kong): void {
@@ -218,9 +269,10 @@ function headerFilter(conf: Conf, kong: Kong): void {
   const status = kong.response.getStatus()
   if (status < 200 || status > 299) return
   ai.translate = true
-  ai.sse = /text\/event-stream/i.test(kong.response.getHeader('Content-Type') ?? '')
+  const type = kong.response.getHeader('Content-Type') ?? ''
+  ai.sse = /text\/event-stream/i.test(type) || (ai.stream && ndjson(conf.format!))
   if (ai.sse) {
-    ai.state = newStreamState()
+    ai.state = newStreamState(conf.format === 'openai' ? null : ai.requestModel)
     ai.decoder = new StringDecoder('utf8')
     kong.response.clearHeader('Content-Length')
     kong.response.setHeader('Content-Type', 'text/event-stream')
@@ -263,18 +315,17 @@ function bodyFilter(conf: Conf, kong: Kong): void {
   const whole = kong.response.getRawBody()
   if (whole === null) return
   ai.latency = Date.now() - ai.start
-  let parsed: Row | null = null
+  let parsed: unknown = null
   try {
-    const v: unknown = JSON.parse(whole.toString('utf8'))
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) parsed = v as Row
+    parsed = JSON.parse(whole.toString('utf8'))
   } catch {
     parsed = null
   }
-  if (parsed === null) {
-    kong.log.warn('ai-proxy: the provider answered with a body that is not a JSON object')
+  const out = fromProvider(format, conf.routeType, parsed, ai.requestModel)
+  if (out === null) {
+    kong.log.warn('ai-proxy: the provider answered with a body that could not be translated')
     return
   }
-  const out = fromProvider(format, conf.routeType, parsed)
   let text: string
   if (format === 'openai') text = whole.toString('utf8')
   else {

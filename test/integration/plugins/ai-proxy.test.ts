@@ -112,6 +112,68 @@ function provider(req: http.IncomingMessage, res: http.ServerResponse, raw: Buff
     case '/v1/complete':
       reply(res, 200, { completion: ' Paris', stop_reason: 'stop_sequence', model: 'claude-2.1' })
       return
+    case '/cohere/v1/chat':
+      if (body.stream === true) {
+        res.writeHead(200, { 'content-type': 'application/stream+json' })
+        res.write(`${JSON.stringify({ event_type: 'stream-start', generation_id: 'g1' })}\n`)
+        // one line split across writes
+        const second = `${JSON.stringify({ event_type: 'text-generation', text: 'lo' })}\n`
+        res.write(`${JSON.stringify({ event_type: 'text-generation', text: 'Hal' })}\n${second.slice(0, 20)}`)
+        res.write(second.slice(20))
+        res.end(
+          `${JSON.stringify({ event_type: 'stream-end', finish_reason: 'COMPLETE', response: { meta: { billed_units: { input_tokens: 7, output_tokens: 2 } } } })}\n`,
+        )
+        return
+      }
+      reply(res, 200, {
+        text: 'Hallo',
+        generation_id: 'g1',
+        finish_reason: 'COMPLETE',
+        meta: { billed_units: { input_tokens: 7, output_tokens: 2 } },
+      })
+      return
+    case '/gemini/v1beta/models/gemini-1.5-pro:generateContent':
+      reply(res, 200, {
+        candidates: [{ content: { role: 'model', parts: [{ text: 'Ciao' }] }, finishReason: 'STOP' }],
+        usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 1, totalTokenCount: 5 },
+      })
+      return
+    case '/gemini/v1beta/models/gemini-1.5-pro:streamGenerateContent':
+      sse(res, [
+        `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Ci' }] } }] })}\r\n\r\n`,
+        `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'ao' }] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 2, totalTokenCount: 6 } })}\r\n\r\n`,
+      ])
+      return
+    case '/ollama/api/chat':
+      if (body.stream === true) {
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+        res.write(
+          `${JSON.stringify({ model: 'mistral', message: { role: 'assistant', content: 'Ho' }, done: false })}\n`,
+        )
+        res.end(
+          `${JSON.stringify({ model: 'mistral', message: { role: 'assistant', content: 'la' }, done: true, done_reason: 'stop', prompt_eval_count: 6, eval_count: 2 })}\n`,
+        )
+        return
+      }
+      reply(res, 200, {
+        model: 'mistral',
+        message: { role: 'assistant', content: 'Hola' },
+        done: true,
+        done_reason: 'stop',
+        prompt_eval_count: 6,
+        eval_count: 2,
+      })
+      return
+    case '/hf/models/gpt2':
+      reply(res, 200, [{ generated_text: ' Paris.' }])
+      return
+    case '/bedrock/model/anthropic.claude-3-haiku/converse':
+      reply(res, 200, {
+        output: { message: { role: 'assistant', content: [{ text: 'Hej' }] } },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 8, outputTokens: 1, totalTokens: 9 },
+      })
+      return
     case '/v1/limited':
       reply(res, 429, { error: { message: 'Rate limit reached', type: 'requests' } })
       return
@@ -308,6 +370,180 @@ describe('ai-proxy', () => {
         .join(''),
       'Hello',
     )
+  })
+
+  it('cohere chat: Chat API request, OpenAI-format answer, streamed too', async () => {
+    const r = await aiRoute({
+      route_type: 'llm/v1/chat',
+      auth: { header_name: 'Authorization', header_value: 'Bearer co-key' },
+      model: { provider: 'cohere', name: 'command-r', options: { upstream_url: `${up.url}/cohere/v1/chat` } },
+    })
+    seen.length = 0
+    const history = {
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'In German?' },
+      ],
+    }
+    const res = await post(r.url, history)
+    assert.equal(res.status, 200, res.body)
+    const body = JSON.parse(res.body)
+    assert.deepEqual(body.choices[0], {
+      index: 0,
+      message: { role: 'assistant', content: 'Hallo' },
+      finish_reason: 'stop',
+    })
+    assert.deepEqual(body.usage, { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 })
+    assert.equal(body.model, 'command-r')
+    assert.deepEqual(seen[0].body, {
+      message: 'In German?',
+      chat_history: [
+        { role: 'USER', message: 'Hi' },
+        { role: 'CHATBOT', message: 'Hello' },
+      ],
+      preamble: 'Be brief.',
+      model: 'command-r',
+      max_tokens: 256,
+    })
+    const streamed = await post(r.url, { ...history, stream: true })
+    assert.match(String(streamed.headers['content-type']), /text\/event-stream/)
+    const list = chunks(streamed.body) as Json[]
+    assert.equal(list.at(-1), '[DONE]')
+    assert.equal(
+      list
+        .slice(0, -1)
+        .map((c) => c.choices[0].delta.content ?? '')
+        .join(''),
+      'Hallo',
+    )
+  })
+
+  it('gemini chat: generateContent with the key as a query parameter, and its SSE stream', async () => {
+    const r = await aiRoute({
+      route_type: 'llm/v1/chat',
+      auth: { param_name: 'key', param_value: 'g-key', param_location: 'query' },
+      model: {
+        provider: 'gemini',
+        name: 'gemini-1.5-pro',
+        options: { upstream_url: `${up.url}/gemini/v1beta/models/gemini-1.5-pro:generateContent` },
+      },
+    })
+    seen.length = 0
+    const res = await post(r.url, chat)
+    assert.equal(res.status, 200, res.body)
+    const body = JSON.parse(res.body)
+    assert.equal(body.choices[0].message.content, 'Ciao')
+    assert.equal(body.choices[0].finish_reason, 'stop')
+    assert.deepEqual(body.usage, { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 })
+    assert.equal(seen[0].path, '/gemini/v1beta/models/gemini-1.5-pro:generateContent?key=g-key')
+    assert.deepEqual(seen[0].body, {
+      contents: [{ role: 'user', parts: [{ text: 'Hi' }] }],
+      systemInstruction: { parts: [{ text: 'Be brief.' }] },
+      generationConfig: { maxOutputTokens: 256 },
+    })
+    seen.length = 0
+    const streamed = await post(r.url, { ...chat, stream: true })
+    assert.equal(streamed.status, 200, streamed.body)
+    assert.equal(seen[0].path, '/gemini/v1beta/models/gemini-1.5-pro:streamGenerateContent?alt=sse&key=g-key')
+    const list = chunks(streamed.body) as Json[]
+    assert.equal(list.at(-1), '[DONE]')
+    assert.equal(
+      list
+        .slice(0, -1)
+        .map((c) => c.choices[0].delta.content ?? '')
+        .join(''),
+      'Ciao',
+    )
+  })
+
+  it('mistral with the ollama format: /api/chat request and NDJSON stream', async () => {
+    const r = await aiRoute({
+      route_type: 'llm/v1/chat',
+      model: {
+        provider: 'mistral',
+        name: 'mistral',
+        options: { mistral_format: 'ollama', upstream_url: `${up.url}/ollama/api/chat`, temperature: 1 },
+      },
+    })
+    seen.length = 0
+    const res = await post(r.url, chat)
+    assert.equal(res.status, 200, res.body)
+    const body = JSON.parse(res.body)
+    assert.equal(body.choices[0].message.content, 'Hola')
+    assert.deepEqual(body.usage, { prompt_tokens: 6, completion_tokens: 2, total_tokens: 8 })
+    assert.deepEqual(seen[0].body, {
+      model: 'mistral',
+      messages: chat.messages,
+      stream: false,
+      options: { num_predict: 256, temperature: 1 },
+    })
+    const streamed = await post(r.url, { ...chat, stream: true })
+    const list = chunks(streamed.body) as Json[]
+    assert.equal(list.at(-1), '[DONE]')
+    assert.equal(
+      list
+        .slice(0, -1)
+        .map((c) => c.choices[0].delta.content ?? '')
+        .join(''),
+      'Hola',
+    )
+  })
+
+  it('huggingface completions: text-generation request and answer', async () => {
+    const r = await aiRoute({
+      route_type: 'llm/v1/completions',
+      auth: { header_name: 'Authorization', header_value: 'Bearer hf-key' },
+      model: {
+        provider: 'huggingface',
+        name: 'gpt2',
+        options: { upstream_url: `${up.url}/hf/models/gpt2`, huggingface: { wait_for_model: true } },
+      },
+    })
+    seen.length = 0
+    const res = await post(r.url, { prompt: 'The capital of France is' })
+    assert.equal(res.status, 200, res.body)
+    assert.equal(JSON.parse(res.body).choices[0].text, ' Paris.')
+    assert.deepEqual(seen[0].body, {
+      inputs: 'The capital of France is',
+      parameters: { max_new_tokens: 256, return_full_text: false },
+      options: { wait_for_model: true },
+    })
+    const streamed = await post(r.url, { prompt: 'x', stream: true })
+    assert.equal(streamed.status, 400)
+  })
+
+  it('bedrock chat: Converse request signed with SigV4, OpenAI-format answer', async () => {
+    const r = await aiRoute({
+      route_type: 'llm/v1/chat',
+      auth: { aws_access_key_id: 'AKIDTEST', aws_secret_access_key: 'secret' },
+      model: {
+        provider: 'bedrock',
+        name: 'anthropic.claude-3-haiku',
+        options: {
+          upstream_url: `${up.url}/bedrock/model/anthropic.claude-3-haiku/converse`,
+          bedrock: { aws_region: 'eu-west-1' },
+        },
+      },
+    })
+    seen.length = 0
+    const res = await post(r.url, chat)
+    assert.equal(res.status, 200, res.body)
+    const body = JSON.parse(res.body)
+    assert.equal(body.choices[0].message.content, 'Hej')
+    assert.equal(body.choices[0].finish_reason, 'stop')
+    assert.deepEqual(body.usage, { prompt_tokens: 8, completion_tokens: 1, total_tokens: 9 })
+    assert.match(
+      String(seen[0].headers.authorization),
+      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/bedrock\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/,
+    )
+    assert.match(String(seen[0].headers['x-amz-date']), /^\d{8}T\d{6}Z$/)
+    assert.deepEqual(seen[0].body, {
+      messages: [{ role: 'user', content: [{ text: 'Hi' }] }],
+      system: [{ text: 'Be brief.' }],
+      inferenceConfig: { maxTokens: 256 },
+    })
   })
 
   it('provider errors go back unchanged', async () => {
