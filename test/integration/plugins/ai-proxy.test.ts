@@ -225,8 +225,8 @@ describe('ai-proxy', () => {
     const r = await addRoute(gw, 'http://127.0.0.1:9/nowhere')
     for (const p of plugins) await addPlugin(gw, p, `/routes/${r.routeId}`)
     await addPlugin(gw, { name: 'ai-proxy', config }, `/routes/${r.routeId}`)
-    // a GET has no JSON body: ai-proxy answers 400 once it runs on the route
-    await untilProxy(r.url, 400)
+    // a GET has no JSON body: ai-proxy answers 400 once it runs on the route (preserve: proxied)
+    await untilProxy(r.url, config.route_type === 'preserve' ? 200 : 400)
     return r
   }
 
@@ -544,6 +544,27 @@ describe('ai-proxy', () => {
       system: [{ text: 'Be brief.' }],
       inferenceConfig: { maxTokens: 256 },
     })
+  })
+
+  it('preserve: the body and the answer pass unchanged, auth and target are set', async () => {
+    const r = await aiRoute({
+      route_type: 'preserve',
+      auth: { header_name: 'x-api-key', header_value: 'anthropic-key' },
+      model: {
+        provider: 'anthropic',
+        options: { anthropic_version: '2023-06-01', upstream_url: `${up.url}/v1/messages` },
+      },
+    })
+    seen.length = 0
+    const native = { model: 'claude-3-5-sonnet', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }
+    const res = await post(r.url, native)
+    assert.equal(res.status, 200, res.body)
+    assert.equal(JSON.parse(res.body).type, 'message', 'the provider answer, untranslated')
+    assert.equal(res.headers['x-kong-llm-model'], 'anthropic/claude-3-5-sonnet')
+    assert.equal(seen[0].path, '/v1/messages')
+    assert.equal(seen[0].headers['x-api-key'], 'anthropic-key')
+    assert.equal(seen[0].headers['anthropic-version'], '2023-06-01')
+    assert.deepEqual(seen[0].body, native)
   })
 
   it('provider errors go back unchanged', async () => {
