@@ -4,6 +4,7 @@ import { identify } from './handler.js'
 import {
   endpointOf,
   formatOf,
+  llamaPrompt,
   type ModelConf,
   type ModelOptions,
   newStreamState,
@@ -118,9 +119,24 @@ describe('ai-proxy: provider endpoints', () => {
   })
 
   it('knows which formats it translates', () => {
-    assert.equal(formatOf(model('llama2', { llama2_format: 'raw' }), 'llm/v1/chat'), null)
+    assert.equal(formatOf(model('llama2', { llama2_format: 'raw' }), 'llm/v1/chat'), 'llama2-raw')
+    assert.equal(formatOf(model('mistral'), 'llm/v1/chat'), null)
     assert.equal(formatOf(model('llama2', { llama2_format: 'openai' }), 'llm/v1/chat'), 'openai')
     assert.equal(formatOf(model('huggingface'), 'llm/v1/completions'), 'hf-text')
+  })
+})
+
+describe('ai-proxy: llama2 raw prompts', () => {
+  it('builds the [INST] template with the system prompt in the first turn', () => {
+    assert.equal(
+      llamaPrompt([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'Bye' },
+      ]),
+      '<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello </s><s>[INST] Bye [/INST]',
+    )
   })
 })
 

@@ -66,7 +66,15 @@ export function newStreamState(model: string | null = null): StreamState {
 }
 
 /** The API format spoken upstream. */
-export type Format = 'openai' | 'anthropic' | 'cohere' | 'gemini' | 'ollama' | 'bedrock' | 'hf-text'
+export type Format =
+  | 'openai'
+  | 'anthropic'
+  | 'cohere'
+  | 'gemini'
+  | 'ollama'
+  | 'bedrock'
+  | 'hf-text'
+  | 'llama2-raw'
 
 /** The format a provider speaks for a route type, or null when it cannot be translated here. */
 export function formatOf(model: ModelConf, routeType: RouteType): Format | null {
@@ -88,6 +96,7 @@ export function formatOf(model: ModelConf, routeType: RouteType): Format | null 
     case 'mistral':
       return o?.mistral_format === 'openai' ? 'openai' : o?.mistral_format === 'ollama' ? 'ollama' : null
     case 'llama2':
+      if (o?.llama2_format === 'raw') return 'llama2-raw'
       return o?.llama2_format === 'openai' ? 'openai' : o?.llama2_format === 'ollama' ? 'ollama' : null
     default:
       return null
@@ -101,7 +110,7 @@ export function ndjson(format: Format): boolean {
 
 /** Whether Silverback can stream this format back (bedrock's binary event stream is not read). */
 export function canStream(format: Format): boolean {
-  return format !== 'bedrock' && format !== 'hf-text'
+  return format !== 'bedrock' && format !== 'hf-text' && format !== 'llama2-raw'
 }
 
 const OPENAI_PATHS: Record<string, string> = {
@@ -352,6 +361,11 @@ export function toProvider(
         inferenceConfig: compact({ maxTokens, temperature, topP }),
       })
     }
+    case 'llama2-raw':
+      return compact({
+        inputs: chat ? llamaPrompt((req.messages ?? []) as Row[]) : req.prompt,
+        parameters: compact({ max_new_tokens: maxTokens, temperature, top_p: topP, top_k: topK }),
+      })
     case 'hf-text':
       return compact({
         inputs: req.prompt,
@@ -365,6 +379,28 @@ export function toProvider(
         options: o?.huggingface ? compact({ ...o.huggingface }) : null,
       })
   }
+}
+
+/** Llama 2's chat template: `<s>[INST] <<SYS>>…<</SYS>> user [/INST] answer </s><s>[INST] …`. */
+export function llamaPrompt(messages: Row[]): string {
+  let out = ''
+  let system = ''
+  let open = false
+  for (const m of messages) {
+    if (m === null || typeof m !== 'object') continue
+    const text = textOf(m.content)
+    if (m.role === 'system') system += text
+    else if (m.role === 'assistant') {
+      out += ` ${text} </s>`
+      open = false
+    } else {
+      const sys = system !== '' ? `<<SYS>>\n${system}\n<</SYS>>\n\n` : ''
+      system = ''
+      out += `${open ? '' : '<s>'}[INST] ${sys}${text} [/INST]`
+      open = true
+    }
+  }
+  return out
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)
@@ -420,8 +456,14 @@ export function fromProvider(
   res: unknown,
   name: string | null,
 ): Row | null {
-  if (format === 'hf-text') {
-    const first = Array.isArray(res) ? (res[0] as Row | undefined) : (res as Row | null)
+  if (format === 'hf-text' || format === 'llama2-raw') {
+    // [{generated_text}], {generated_text}, or {data: [{generated_text}]}
+    const list = Array.isArray(res)
+      ? res
+      : Array.isArray((res as Row | null)?.data)
+        ? ((res as Row).data as unknown[])
+        : [res]
+    const first = list[0] as Row | null | undefined
     if (first === null || typeof first !== 'object' || typeof first.generated_text !== 'string') return null
     return answer(routeType, first.generated_text, 'stop', name, null, null)
   }

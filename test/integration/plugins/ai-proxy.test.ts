@@ -164,6 +164,9 @@ function provider(req: http.IncomingMessage, res: http.ServerResponse, raw: Buff
         eval_count: 2,
       })
       return
+    case '/llama/generate':
+      reply(res, 200, { data: [{ generated_text: 'Salut' }] })
+      return
     case '/hf/models/gpt2':
       reply(res, 200, [{ generated_text: ' Paris.' }])
       return
@@ -489,6 +492,25 @@ describe('ai-proxy', () => {
         .join(''),
       'Hola',
     )
+  })
+
+  it('llama2 with the raw format: [INST] prompt, text-generation answer', async () => {
+    const r = await aiRoute({
+      route_type: 'llm/v1/chat',
+      model: {
+        provider: 'llama2',
+        name: 'llama-2-7b',
+        options: { llama2_format: 'raw', upstream_url: `${up.url}/llama/generate` },
+      },
+    })
+    seen.length = 0
+    const res = await post(r.url, chat)
+    assert.equal(res.status, 200, res.body)
+    assert.equal(JSON.parse(res.body).choices[0].message.content, 'Salut')
+    assert.deepEqual(seen[0].body, {
+      inputs: '<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]',
+      parameters: { max_new_tokens: 256 },
+    })
   })
 
   it('huggingface completions: text-generation request and answer', async () => {
