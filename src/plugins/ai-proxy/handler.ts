@@ -11,6 +11,7 @@ import { KONG_COMPAT_VERSION } from '../../version.js'
 import { type ConfigOf, definePlugin } from '../definition.js'
 import { signV4 } from './aws.js'
 import {
+  bedrockStreamChunk,
   canStream,
   endpointOf,
   type Format,
@@ -270,7 +271,8 @@ function headerFilter(conf: Conf, kong: Kong): void {
   if (status < 200 || status > 299) return
   ai.translate = true
   const type = kong.response.getHeader('Content-Type') ?? ''
-  ai.sse = /text\/event-stream/i.test(type) || (ai.stream && ndjson(conf.format!))
+  ai.sse =
+    /text\/event-stream/i.test(type) || (ai.stream && (ndjson(conf.format!) || conf.format === 'bedrock'))
   if (ai.sse) {
     ai.state = newStreamState(conf.format === 'openai' ? null : ai.requestModel)
     ai.decoder = new StringDecoder('utf8')
@@ -296,8 +298,13 @@ function bodyFilter(conf: Conf, kong: Kong): void {
   const format = conf.format!
   if (ai.sse) {
     const { chunk, eof } = kong.response.getChunk()
-    const text = chunk === null ? '' : ai.decoder!.write(chunk)
-    const out = streamChunk(format, conf.routeType, ai.state!, eof ? text + ai.decoder!.end() : text, eof)
+    let out: string
+    if (format === 'bedrock')
+      out = bedrockStreamChunk(conf.routeType, ai.state!, chunk ?? Buffer.alloc(0), eof)
+    else {
+      const text = chunk === null ? '' : ai.decoder!.write(chunk)
+      out = streamChunk(format, conf.routeType, ai.state!, eof ? text + ai.decoder!.end() : text, eof)
+    }
     kong.response.setRawBody(out)
     if (eof) {
       const st = ai.state!

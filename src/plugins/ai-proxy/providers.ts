@@ -59,10 +59,21 @@ export interface StreamState {
   /** Content events seen (one token per event when the provider reports no usage, as Kong). */
   events: number
   done: boolean
+  /** Bytes of a binary event stream (bedrock) not read yet. */
+  bytes: Buffer
 }
 
 export function newStreamState(model: string | null = null): StreamState {
-  return { buffer: '', id: null, model, usage: null, text: '', events: 0, done: false }
+  return {
+    buffer: '',
+    id: null,
+    model,
+    usage: null,
+    text: '',
+    events: 0,
+    done: false,
+    bytes: Buffer.alloc(0),
+  }
 }
 
 /** The API format spoken upstream. */
@@ -110,7 +121,7 @@ export function ndjson(format: Format): boolean {
 
 /** Whether Silverback can stream this format back (bedrock's binary event stream is not read). */
 export function canStream(format: Format): boolean {
-  return format !== 'bedrock' && format !== 'hf-text' && format !== 'llama2-raw'
+  return format !== 'hf-text' && format !== 'llama2-raw'
 }
 
 const OPENAI_PATHS: Record<string, string> = {
@@ -205,6 +216,7 @@ export function endpointOf(
     const path = o?.upstream_path ?? (routeType === 'preserve' ? '' : d.path)
     ep = { scheme: 'https', host: d.host, port: 443, path, query: {} }
   }
+  if (model.provider === 'bedrock' && stream && ep.path.endsWith('/converse')) ep.path = `${ep.path}-stream`
   if (model.provider === 'gemini' && stream && ep.path.endsWith(':generateContent')) {
     ep.path = `${ep.path.slice(0, -':generateContent'.length)}:streamGenerateContent`
     ep.query = { ...ep.query, alt: 'sse' }
@@ -770,4 +782,77 @@ function anthropicEvent(routeType: RouteType, state: StreamState, type: string, 
     default:
       return ''
   }
+}
+
+/** The string headers of one AWS event-stream message (`:event-type`, `:message-type`…). */
+function eventHeaders(buf: Buffer): Record<string, string> {
+  const out: Record<string, string> = {}
+  let i = 0
+  while (i < buf.length) {
+    const nameLen = buf.readUInt8(i)
+    const name = buf.toString('utf8', i + 1, i + 1 + nameLen)
+    i += 1 + nameLen
+    const type = buf.readUInt8(i++)
+    // value sizes by type: 0/1 booleans (none), 2 byte, 3 short, 4 int, 5 long, 6 bytes, 7 string, 8 timestamp, 9 uuid
+    if (type === 6 || type === 7) {
+      const len = buf.readUInt16BE(i)
+      if (type === 7) out[name] = buf.toString('utf8', i + 2, i + 2 + len)
+      i += 2 + len
+    } else i += [0, 0, 1, 2, 4, 8, 0, 0, 8, 16][type] ?? buf.length
+  }
+  return out
+}
+
+/**
+ * Translates a piece of bedrock's binary event stream (ConverseStream: prelude with lengths,
+ * headers, JSON payload, CRC) into OpenAI's SSE frames; `eof` adds `[DONE]`.
+ */
+export function bedrockStreamChunk(
+  routeType: RouteType,
+  state: StreamState,
+  chunk: Buffer,
+  eof: boolean,
+): string {
+  state.bytes = state.bytes.length === 0 ? chunk : Buffer.concat([state.bytes, chunk])
+  let out = ''
+  while (state.bytes.length >= 12) {
+    const total = state.bytes.readUInt32BE(0)
+    if (total < 16 || state.bytes.length < total) break
+    const headersLen = state.bytes.readUInt32BE(4)
+    const headers = eventHeaders(state.bytes.subarray(12, 12 + headersLen))
+    const payload = parse(state.bytes.toString('utf8', 12 + headersLen, total - 4))
+    state.bytes = state.bytes.subarray(total)
+    if (payload === null) continue
+    if (headers[':message-type'] === 'exception' || headers[':message-type'] === 'error') {
+      out += frame({ error: { message: String(payload.message ?? headers[':exception-type'] ?? 'error') } })
+      continue
+    }
+    switch (headers[':event-type']) {
+      case 'contentBlockDelta': {
+        const d = (payload.delta ?? {}) as Row
+        out += content(routeType, state, typeof d.text === 'string' ? d.text : '')
+        break
+      }
+      case 'messageStop': {
+        const stop =
+          payload.stopReason === 'end_turn'
+            ? 'stop'
+            : payload.stopReason === 'max_tokens'
+              ? 'length'
+              : payload.stopReason
+        out += frame(chunkOf(routeType, state, null, stop ?? null))
+        break
+      }
+      case 'metadata': {
+        const u = (payload.usage ?? {}) as Row
+        state.usage = usage(u.inputTokens, u.outputTokens, u.totalTokens)
+        break
+      }
+    }
+  }
+  if (eof && !state.done) {
+    state.done = true
+    out += frame('[DONE]')
+  }
+  return out
 }

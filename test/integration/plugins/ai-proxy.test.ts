@@ -42,6 +42,29 @@ function sse(res: http.ServerResponse, frames: string[]): void {
   next()
 }
 
+/** One message of AWS's binary event stream (CRCs left at zero: the gateway does not check them). */
+function awsEvent(eventType: string, payload: unknown): Buffer {
+  const header = (name: string, value: string | null): Buffer => {
+    const n = Buffer.from(name)
+    if (value === null) return Buffer.concat([Buffer.from([n.length]), n, Buffer.from([0])]) // boolean true
+    const v = Buffer.from(value)
+    const len = Buffer.alloc(2)
+    len.writeUInt16BE(v.length)
+    return Buffer.concat([Buffer.from([n.length]), n, Buffer.from([7]), len, v])
+  }
+  const headers = Buffer.concat([
+    header(':event-type', eventType),
+    header(':content-type', 'application/json'),
+    header('x-flag', null),
+    header(':message-type', 'event'),
+  ])
+  const body = Buffer.from(JSON.stringify(payload))
+  const prelude = Buffer.alloc(12)
+  prelude.writeUInt32BE(12 + headers.length + body.length + 4, 0)
+  prelude.writeUInt32BE(headers.length, 4)
+  return Buffer.concat([prelude, headers, body, Buffer.alloc(4)])
+}
+
 function reply(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
@@ -164,6 +187,25 @@ function provider(req: http.IncomingMessage, res: http.ServerResponse, raw: Buff
         eval_count: 2,
       })
       return
+    case '/bedrock/model/anthropic.claude-3-haiku/converse-stream': {
+      const all = Buffer.concat([
+        awsEvent('messageStart', { role: 'assistant' }),
+        awsEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'He' } }),
+        awsEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'j ☃' } }),
+        awsEvent('contentBlockStop', { contentBlockIndex: 0 }),
+        awsEvent('messageStop', { stopReason: 'end_turn' }),
+        awsEvent('metadata', {
+          usage: { inputTokens: 8, outputTokens: 2, totalTokens: 10 },
+          metrics: { latencyMs: 5 },
+        }),
+      ])
+      res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' })
+      // cut inside messages
+      res.write(all.subarray(0, 50))
+      res.write(all.subarray(50, 131))
+      res.end(all.subarray(131))
+      return
+    }
     case '/llama/generate':
       reply(res, 200, { data: [{ generated_text: 'Salut' }] })
       return
@@ -566,6 +608,16 @@ describe('ai-proxy', () => {
       system: [{ text: 'Be brief.' }],
       inferenceConfig: { maxTokens: 256 },
     })
+    seen.length = 0
+    const streamed = await post(r.url, { ...chat, stream: true })
+    assert.equal(streamed.status, 200, streamed.body)
+    assert.equal(seen[0].path, '/bedrock/model/anthropic.claude-3-haiku/converse-stream')
+    assert.match(String(streamed.headers['content-type']), /text\/event-stream/)
+    const list = chunks(streamed.body) as Json[]
+    assert.equal(list.at(-1), '[DONE]')
+    const objects = list.slice(0, -1)
+    assert.equal(objects.map((c) => c.choices[0].delta.content ?? '').join(''), 'Hej ☃')
+    assert.equal(objects.at(-1).choices[0].finish_reason, 'stop')
   })
 
   it('preserve: the body and the answer pass unchanged, auth and target are set', async () => {
