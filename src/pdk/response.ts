@@ -174,6 +174,12 @@ export class PdkResponse implements KongResponse {
     return body
   }
 
+  getChunk(): { chunk: Buffer | null; eof: boolean } {
+    const s = this.s
+    checkPhase(s.phase, P.BF, 'kong.response.get_chunk')
+    return { chunk: s.chunk, eof: s.eof }
+  }
+
   setRawBody(body: string | Buffer): void {
     const s = this.s
     checkPhase(s.phase, P.BF, 'kong.response.set_raw_body')

@@ -62,6 +62,11 @@ export interface KongResponse {
   getRawBody(): Buffer | null
   /** body_filter: replaces the body (the current chunk, or everything at the last chunk). */
   setRawBody(body: string | Buffer): void
+  /**
+   * Silverback addition (Kong's `ngx.arg`): body_filter's current chunk without buffering (null
+   * when a plugin before took it), and whether it is the last one.
+   */
+  getChunk(): { chunk: Buffer | null; eof: boolean }
   /** Ends the request with this response (plugins.md §4.2). Return right after calling it. */
   exit(status: number, body?: string | Buffer | Row | null, headers?: ExitHeaders): void
   /** Ends the request with Kong's templated error body for `status`. */

@@ -23,6 +23,7 @@ const VALID = [
   'ChakshuGautam__digit-2.9lts-core-storm__kong.yml',
   'GSA-TTS__identity-idva-api-gateway__kong.yml',
   'HuanNT03__SOC_Gateway_for_Juice-shop__kong.yml',
+  'KongHQ-CX__kong-ai-gateway-observability__kong.yml',
   'Klasmart-Engineering__api-management-poc__kong.yml',
   'Kong__deck__dump-001-entities-with-tags.yml',
   'Kong__deck__reset-001-ca-cert.yml',
@@ -39,7 +40,6 @@ const VALID = [
 
 /** Kong: valid. Silverback lacks these bundled plugins. */
 const GAPS: Record<string, { plugins: string[] }> = {
-  'KongHQ-CX__kong-ai-gateway-observability__kong.yml': { plugins: ['ai-proxy'] },
   'hunzo__kong-dbless-acme__kong.yml': { plugins: ['acme'] },
 }
 
