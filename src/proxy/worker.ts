@@ -17,6 +17,7 @@ import type { Logger, LogLevel } from '../log/logger.js'
 import { EntityCache } from '../pdk/cache.js'
 import type { LoadedPlugin } from '../pdk/instance.js'
 import type { PdkEnv } from '../pdk/state.js'
+import { AcmeCertificates } from '../plugins/acme/sni.js'
 import { changeCount, encodeSeries } from '../plugins/prometheus/store.js'
 import { PluginRegistry } from '../plugins/registry.js'
 import { flushBackground, setBackgroundLogger } from '../plugins/shared/background.js'
@@ -85,6 +86,8 @@ export class ProxyWorker {
   private sniContexts = new Map<string, SecureContext>()
   private certContexts = new Map<string, SecureContext>()
   private defaultContext: SecureContext | null = null
+  /** Certificates of the acme plugin (node-wide, in the primary) when a global acme plugin is on. */
+  private acme: AcmeCertificates | null = null
   private readonly lookup: IpcLookup
   private readonly counters: LeasedCounters
   private readonly primaryCalls: IpcPrimaryCalls
@@ -285,6 +288,9 @@ export class ProxyWorker {
     }
     this.certContexts = byCert
     this.sniContexts = contexts
+    const acmeOn = [...this.replica.rows('plugins')].some((p) => p.name === 'acme' && p.enabled !== false)
+    if (!acmeOn) this.acme = null
+    else this.acme ??= new AcmeCertificates(this.primaryCalls, (m) => this.log.error(m))
   }
 
   private contextFor(servername: string): SecureContext | null {
@@ -360,7 +366,15 @@ export class ProxyWorker {
       cert: defaults.cert,
       key: defaults.key,
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
-        cb(null, this.contextFor(servername) ?? this.defaultContext ?? undefined)
+        const ctx = this.contextFor(servername)
+        if (ctx !== null || this.acme === null) {
+          cb(null, ctx ?? this.defaultContext ?? undefined)
+          return
+        }
+        this.acme.contextFor(servername).then(
+          (found) => cb(null, found ?? this.defaultContext ?? undefined),
+          () => cb(null, this.defaultContext ?? undefined),
+        )
       },
     }
     const server = l.http2
