@@ -1,6 +1,7 @@
 // A proxy worker process: holds the replica and the current snapshot, serves the proxy
 // listeners, rebuilds the snapshot off the request path when change batches arrive, and drains
 // on request.
+import { createPrivateKey } from 'node:crypto'
 import http from 'node:http'
 import http2 from 'node:http2'
 import https from 'node:https'
@@ -362,9 +363,20 @@ export class ProxyWorker {
     }
     const defaults = this.defaultCerts()
     this.defaultContext ??= createSecureContext({ cert: defaults.cert, key: defaults.key })
+    // Node copies one certificate of the SNI callback's context into the connection, over the
+    // listener's own: with an RSA and an ECDSA default there, an RSA-only SNI certificate would
+    // lose against the default ECDSA one. The listener starts with the RSA default only (clients
+    // without SNI get it); every handshake with SNI gets its context (the defaults: both).
+    const rsa = defaults.key.findIndex((k) => {
+      try {
+        return createPrivateKey(k).asymmetricKeyType === 'rsa'
+      } catch {
+        return false
+      }
+    })
     const tlsOpts = {
-      cert: defaults.cert,
-      key: defaults.key,
+      cert: rsa === -1 ? defaults.cert : defaults.cert[rsa],
+      key: rsa === -1 ? defaults.key : defaults.key[rsa],
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
         const ctx = this.contextFor(servername)
         if (ctx !== null || this.acme === null) {
