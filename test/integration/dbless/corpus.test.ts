@@ -29,6 +29,7 @@ const VALID = [
   'TechLory__kong-gateway-ha__kong.yml',
   'akaiserg__kong-dbless-multi-jwt-validation__kong.yml',
   'dinokey__kong-dbless-example__kong-grpc.yml',
+  'hunzo__kong-dbless-acme__kong.yml',
   'hyperdigitalplatform__cns-live__kong.yml',
   'jonathanlazaro1__kong-dbless-sample__kong.json',
   'kafaat__sahool-project__kong.yml',
@@ -39,7 +40,6 @@ const VALID = [
 /** Kong: valid. Silverback lacks these bundled plugins. */
 const GAPS: Record<string, { plugins: string[] }> = {
   'KongHQ-CX__kong-ai-gateway-observability__kong.yml': { plugins: ['ai-proxy'] },
-  'hunzo__kong-dbless-acme__kong.yml': { plugins: ['acme'] },
   'jesperancinha__healthy-cameras__kong.yml': { plugins: ['ldap-auth'] },
 }
 

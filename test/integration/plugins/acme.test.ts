@@ -248,3 +248,66 @@ describe('acme', () => {
     assert.deepEqual(res.body, { message: 'Renewal process started successfully' })
   })
 })
+
+describe('acme in DB-less mode', () => {
+  let gw: Gateway
+  let ca: AcmeServer
+  let httpPort: number
+  let tlsPort: number
+
+  before(async () => {
+    ca = await startAcmeServer()
+    httpPort = await freePort()
+    tlsPort = await freePort()
+    gw = await startGateway({
+      proxy: true,
+      env: { DATABASE: 'off', PROXY_LISTEN: `127.0.0.1:${httpPort}, 127.0.0.1:${tlsPort} ssl` },
+    })
+    ca.setProxyPort(httpPort)
+  })
+  after(async () => {
+    await gw?.stop()
+    await ca?.close()
+  })
+
+  it('refuses kong storage, issues an RSA certificate with shm storage and serves it by SNI', async () => {
+    const config = (storage: string) => ({
+      _format_version: '3.0',
+      services: [
+        {
+          name: 'acme-dummy',
+          url: 'http://127.0.0.1:1',
+          routes: [{ name: 'acme-dummy', protocols: ['http'], paths: ['/.well-known/acme-challenge'] }],
+        },
+      ],
+      plugins: [
+        {
+          name: 'acme',
+          config: {
+            account_email: 'ops@acme.test',
+            tos_accepted: true,
+            api_uri: ca.directory,
+            domains: ['dbless.test'],
+            rsa_key_size: 2048,
+            storage,
+          },
+        },
+      ],
+    })
+    let res = await request(gw.admin, 'POST', '/config', { json: config('kong') })
+    assert.equal(res.status, 400)
+    assert.match(res.text, /\\"kong\\" storage can't be used with dbless mode/)
+    res = await request(gw.admin, 'POST', '/config', { json: config('shm') })
+    assert.equal(res.status, 201, res.text)
+    await until(async () => {
+      const r = await send(`http://127.0.0.1:${httpPort}/.well-known/acme-challenge/x`, {
+        headers: { host: 'dbless.test' },
+      })
+      return r.body === 'Not found\n'
+    })
+    res = await request(gw.admin, 'POST', '/acme', { json: { host: 'dbless.test' } })
+    assert.equal(res.status, 201, res.text)
+    // an RSA certificate (the default cert_type) wins over the node's default ECDSA certificate
+    assert.deepEqual(await peerCertificate(tlsPort, 'dbless.test'), { subject: 'dbless.test', issuer: CA_CN })
+  })
+})
