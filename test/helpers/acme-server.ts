@@ -41,7 +41,7 @@ function parseJws(body: string): Jws {
 }
 
 /** RFC 7638 thumbprint of an account key. */
-function thumbprint(jwk: Record<string, string>): string {
+export function thumbprint(jwk: Record<string, string>): string {
   const members = jwk.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : ['e', 'kty', 'n']
   const json = `{${members.map((m) => `"${m}":"${jwk[m]}"`).join(',')}}`
   return createHash('sha256').update(json).digest('base64url')
@@ -170,6 +170,7 @@ export async function startAcmeServer(): Promise<AcmeServer> {
       accounts.set(account, jwk)
       accountByThumb.set(thumb, account)
       events.push(`account ${String((jws.payload.contact as string[] | undefined)?.[0] ?? '')}`)
+      events.push(`jwk ${thumb}`)
       return reply(201, { status: 'valid', contact: jws.payload.contact ?? [] }, { location: account })
     }
     if (path.startsWith('/acct/')) return reply(200, { status: 'valid' }, { location: url })

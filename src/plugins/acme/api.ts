@@ -5,7 +5,13 @@ import { X509Certificate } from 'node:crypto'
 import http from 'node:http'
 import { nodeConf } from '../../conf/current.js'
 import type { PluginApi, PluginApiResponse } from '../definition.js'
-import { findPlugin, renewCertificates, storeRenewConfig, updateCertificate } from './client.js'
+import {
+  ensureRenewalTimer,
+  findPlugin,
+  renewCertificates,
+  storeRenewConfig,
+  updateCertificate,
+} from './client.js'
 import { domainMatcher } from './domains.js'
 import { acmeState, type StoredCert } from './state.js'
 
@@ -115,6 +121,7 @@ export const api: PluginApi = {
         return { status: 500, body: { message: `failed to update certificate: ${(err as Error).message}` } }
       }
       storeRenewConfig(host)
+      ensureRenewalTimer(ctx.db)
       return { status: 201, body: { message: `certificate for host ${host} is created` } }
     },
     PATCH: (_req, ctx) => {

@@ -3,7 +3,7 @@
 // the primary's map), finalization and download, with `acme-client` doing the RFC 8555 protocol.
 // Certificates are kept node-wide; with `storage = kong` they are also saved as certificates and
 // snis entities (tagged `managed-by-acme`), as Kong does.
-import { X509Certificate } from 'node:crypto'
+import { createPrivateKey, type JsonWebKey, X509Certificate } from 'node:crypto'
 import { isIPv4 } from 'node:net'
 import * as acme from 'acme-client'
 import type { DB } from '../../db/dao/db.js'
@@ -29,22 +29,39 @@ function accountName(conf: AcmeConf): string {
   return `kong_acme:account:${conf.api_uri}:${Buffer.from(conf.account_email ?? '').toString('base64')}`
 }
 
+/** The private key (PEM) of a `keys` entity: Kong's `account_key.key_id`, optionally in `key_set`. */
+async function keyEntity(db: DB, kid: string, setName: string | null): Promise<string> {
+  let setId: string | null = null
+  if (setName !== null) {
+    const set = (await db.dao('key_sets').selectBy('name', setName)) as { id: string } | null
+    if (!set) throw new Error(`key set ${setName} not found`)
+    setId = set.id
+  }
+  for await (const row of db.dao('keys').each()) {
+    const k = row as {
+      kid?: string
+      set?: { id: string } | null
+      pem?: { private_key?: string } | null
+      jwk?: string | null
+    }
+    if (k.kid !== kid || (setId !== null && k.set?.id !== setId)) continue
+    if (k.pem?.private_key) return k.pem.private_key
+    if (k.jwk) {
+      const jwk = JSON.parse(k.jwk) as JsonWebKey
+      return createPrivateKey({ key: jwk, format: 'jwk' }).export({ type: 'pkcs8', format: 'pem' }).toString()
+    }
+    throw new Error(`account key ${kid} has no private key`)
+  }
+  throw new Error(`account key ${kid} not found`)
+}
+
 async function accountKey(conf: AcmeConf, db: DB): Promise<string> {
   const state = acmeState()
   const name = accountName(conf)
   const known = state.accounts.get(name)
   if (known) return known.key
   let key: string | null = null
-  if (conf.account_key) {
-    // A key of the `keys` entity (Kong: `account_key.key_id`, optionally in `key_set`).
-    const row = (await db.dao('keys').selectBy('kid', conf.account_key.key_id)) as {
-      pem?: { private_key?: string } | null
-      jwk?: string | null
-    } | null
-    if (!row) throw new Error(`account key ${conf.account_key.key_id} not found`)
-    if (row.pem?.private_key) key = row.pem.private_key
-    else throw new Error(`account key ${conf.account_key.key_id} has no PEM private key`)
-  }
+  if (conf.account_key) key = await keyEntity(db, conf.account_key.key_id, conf.account_key.key_set ?? null)
   key ??= (await acme.crypto.createPrivateEcdsaKey('P-256')).toString()
   state.accounts.set(name, { key, url: null })
   return key

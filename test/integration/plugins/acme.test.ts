@@ -4,9 +4,10 @@
 // the issued certificate served by SNI, the Admin API, refused domains and the failure backoff,
 // issuance on a TLS handshake, and `kong` storage (certificates and snis entities).
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import tls from 'node:tls'
-import { type AcmeServer, startAcmeServer } from '../../helpers/acme-server.js'
+import { type AcmeServer, startAcmeServer, thumbprint } from '../../helpers/acme-server.js'
 import { freePort, type Gateway, request, startGateway } from '../../helpers/gateway.js'
 import { refused } from '../../helpers/plugins.js'
 import { admin, send, until } from '../../helpers/proxy.js'
@@ -242,10 +243,30 @@ describe('acme', () => {
     assert.deepEqual(await peerCertificate(tlsPort, 'kong.test'), { subject: 'kong.test', issuer: CA_CN })
   })
 
-  it('PATCH /acme starts a renewal', async () => {
+  it('account_key uses a keys entity as the account key', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'acct-1' } as Record<string, string>
+    await admin(gw, 'POST', '/keys', { name: 'acme-account', kid: 'acct-1', jwk: JSON.stringify(jwk) })
+    await admin(gw, 'PATCH', `/plugins/${pluginId}`, {
+      config: { account_email: 'keyed@acme.test', account_key: { key_id: 'acct-1' }, storage: 'shm' },
+    })
+    // the primary reads the plugin's configuration from the store: no wait for the workers
+    const res = await request(gw.admin, 'POST', '/acme', { json: { host: 'keyed.wild.test' } })
+    assert.equal(res.status, 201, res.text)
+    assert.ok(ca.events.includes('account mailto:keyed@acme.test'), ca.events.join('\n'))
+    const thumb = thumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y })
+    assert.ok(ca.events.includes(`jwk ${thumb}`), ca.events.join('\n'))
+  })
+
+  it('PATCH /acme renews the certificates expiring within renew_threshold_days', async () => {
+    // the test CA's certificates last 30 days: a 60-day threshold makes every one due
+    await admin(gw, 'PATCH', `/plugins/${pluginId}`, { config: { renew_threshold_days: 60 } })
+    const finalized = () => ca.events.filter((e) => e === 'finalize acme.test').length
+    const before = finalized()
     const res = await request(gw.admin, 'PATCH', '/acme')
     assert.equal(res.status, 202)
     assert.deepEqual(res.body, { message: 'Renewal process started successfully' })
+    await until(async () => finalized() > before, 60_000)
   })
 })
 
