@@ -4,7 +4,6 @@
 // Certificates are kept node-wide; with `storage = kong` they are also saved as certificates and
 // snis entities (tagged `managed-by-acme`), as Kong does.
 import { createPrivateKey, type JsonWebKey, X509Certificate } from 'node:crypto'
-import { isIPv4 } from 'node:net'
 import * as acme from 'acme-client'
 import type { DB } from '../../db/dao/db.js'
 import type { ConfigOf } from '../definition.js'
@@ -124,11 +123,7 @@ async function order(conf: AcmeConf, host: string, db: DB): Promise<StoredCert> 
     conf.cert_type === 'ecc'
       ? await acme.crypto.createPrivateEcdsaKey('P-256')
       : await acme.crypto.createPrivateRsaKey(conf.rsa_key_size)
-  const ipWithoutCn = isIPv4(host) && conf.enable_ipv4_common_name === false
-  const [, csr] = await acme.crypto.createCsr(
-    ipWithoutCn ? { altNames: [host] } : { commonName: host, altNames: [host] },
-    certKey,
-  )
+  const [, csr] = await acme.crypto.createCsr({ commonName: host, altNames: [host] }, certKey)
   const tokens: string[] = []
   const chain = await client.auto({
     csr,

@@ -17,4 +17,10 @@ describe('acme domainMatcher', () => {
     assert.equal(domainMatcher({ domains: null, allow_any_domain: false })('a.test'), false)
     assert.equal(domainMatcher({ domains: ['x.test'], allow_any_domain: true })('a.test'), true)
   })
+  it('refuses IPv4 addresses when enable_ipv4_common_name is false', () => {
+    assert.equal(domainMatcher({ domains: null, allow_any_domain: true })('10.0.0.1'), true)
+    const m = domainMatcher({ domains: null, allow_any_domain: true, enable_ipv4_common_name: false })
+    assert.equal(m('10.0.0.1'), false)
+    assert.equal(m('a.test'), true)
+  })
 })
