@@ -18,6 +18,7 @@ import type { Logger, LogLevel } from '../log/logger.js'
 import { EntityCache } from '../pdk/cache.js'
 import type { LoadedPlugin } from '../pdk/instance.js'
 import type { PdkEnv } from '../pdk/state.js'
+import type { DomainConf } from '../plugins/acme/domains.js'
 import { AcmeCertificates } from '../plugins/acme/sni.js'
 import { changeCount, encodeSeries } from '../plugins/prometheus/store.js'
 import { PluginRegistry } from '../plugins/registry.js'
@@ -289,9 +290,12 @@ export class ProxyWorker {
     }
     this.certContexts = byCert
     this.sniContexts = contexts
-    const acmeOn = [...this.replica.rows('plugins')].some((p) => p.name === 'acme' && p.enabled !== false)
-    if (!acmeOn) this.acme = null
-    else this.acme ??= new AcmeCertificates(this.primaryCalls, (m) => this.log.error(m))
+    const acme = [...this.replica.rows('plugins')].find((p) => p.name === 'acme' && p.enabled !== false)
+    if (!acme) this.acme = null
+    else {
+      this.acme ??= new AcmeCertificates(this.primaryCalls, (m) => this.log.error(m))
+      this.acme.configure(acme.config as DomainConf)
+    }
   }
 
   private contextFor(servername: string): SecureContext | null {

@@ -4,6 +4,7 @@
 // certificate for (as Kong's certificate phase does); this handshake then gets the default one.
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { PrimaryCalls } from '../../proxy/plugins/primary-calls.js'
+import { type DomainConf, domainMatcher } from './domains.js'
 
 /** How long a worker keeps a certificate it got from the primary (renewals show up after this). */
 const CACHE_MS = 60_000
@@ -17,15 +18,27 @@ export interface CertKey {
 
 export class AcmeCertificates {
   private readonly cache = new Map<string, { ctx: SecureContext; until: number }>()
+  private allowed: (host: string) => boolean = () => false
+  private configured = ''
 
   constructor(
     private readonly calls: PrimaryCalls,
     private readonly onError: (message: string) => void,
   ) {}
 
+  /** The plugin's configuration (from the worker's copy of the store): which hosts to ask for. */
+  configure(config: DomainConf): void {
+    const key = JSON.stringify([config.domains, config.allow_any_domain, config.enable_ipv4_common_name])
+    if (key === this.configured) return
+    this.configured = key
+    this.allowed = domainMatcher(config)
+    this.cache.clear()
+  }
+
   async contextFor(servername: string): Promise<SecureContext | null> {
     const host = servername.toLowerCase().replace(/\.$/, '')
-    if (host === '') return null
+    // other hosts never reach the primary (Kong's certificate phase checks the domains first)
+    if (host === '' || !this.allowed(host)) return null
     const cached = this.cache.get(host)
     if (cached && cached.until > Date.now()) return cached.ctx
     let found: CertKey | null = null

@@ -35,8 +35,3 @@ export function acmeState(): AcmeState {
   state ??= new AcmeState()
   return state
 }
-
-/** Tests: forget everything. */
-export function resetAcmeState(): void {
-  state = new AcmeState()
-}
