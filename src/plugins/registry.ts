@@ -2,6 +2,7 @@
 import type { SubschemaDefinition } from '../db/schema/record.js'
 import type { MigrationNamespace } from '../db/strategies/strategy.js'
 import acl from './acl/handler.js'
+import acme from './acme/handler.js'
 import aiProxy from './ai-proxy/handler.js'
 import basicAuth from './basic-auth/handler.js'
 import botDetection from './bot-detection/handler.js'
@@ -52,6 +53,7 @@ export const BUNDLED_PLUGINS: readonly PluginDefinition[] = [
   statsd,
   fileLog,
   proxyCache,
+  acme,
   aiProxy,
 ]
 

@@ -1,6 +1,7 @@
 // A proxy worker process: holds the replica and the current snapshot, serves the proxy
 // listeners, rebuilds the snapshot off the request path when change batches arrive, and drains
 // on request.
+import { createPrivateKey } from 'node:crypto'
 import http from 'node:http'
 import http2 from 'node:http2'
 import https from 'node:https'
@@ -17,6 +18,8 @@ import type { Logger, LogLevel } from '../log/logger.js'
 import { EntityCache } from '../pdk/cache.js'
 import type { LoadedPlugin } from '../pdk/instance.js'
 import type { PdkEnv } from '../pdk/state.js'
+import type { DomainConf } from '../plugins/acme/domains.js'
+import { AcmeCertificates } from '../plugins/acme/sni.js'
 import { changeCount, encodeSeries } from '../plugins/prometheus/store.js'
 import { PluginRegistry } from '../plugins/registry.js'
 import { flushBackground, setBackgroundLogger } from '../plugins/shared/background.js'
@@ -85,6 +88,8 @@ export class ProxyWorker {
   private sniContexts = new Map<string, SecureContext>()
   private certContexts = new Map<string, SecureContext>()
   private defaultContext: SecureContext | null = null
+  /** Certificates of the acme plugin (node-wide, in the primary) when a global acme plugin is on. */
+  private acme: AcmeCertificates | null = null
   private readonly lookup: IpcLookup
   private readonly counters: LeasedCounters
   private readonly primaryCalls: IpcPrimaryCalls
@@ -285,6 +290,12 @@ export class ProxyWorker {
     }
     this.certContexts = byCert
     this.sniContexts = contexts
+    const acme = [...this.replica.rows('plugins')].find((p) => p.name === 'acme' && p.enabled !== false)
+    if (!acme) this.acme = null
+    else {
+      this.acme ??= new AcmeCertificates(this.primaryCalls, (m) => this.log.error(m))
+      this.acme.configure(acme.config as DomainConf)
+    }
   }
 
   private contextFor(servername: string): SecureContext | null {
@@ -356,11 +367,30 @@ export class ProxyWorker {
     }
     const defaults = this.defaultCerts()
     this.defaultContext ??= createSecureContext({ cert: defaults.cert, key: defaults.key })
+    // Node copies one certificate of the SNI callback's context into the connection, over the
+    // listener's own: with an RSA and an ECDSA default there, an RSA-only SNI certificate would
+    // lose against the default ECDSA one. The listener starts with the RSA default only (clients
+    // without SNI get it); every handshake with SNI gets its context (the defaults: both).
+    const rsa = defaults.key.findIndex((k) => {
+      try {
+        return createPrivateKey(k).asymmetricKeyType === 'rsa'
+      } catch {
+        return false
+      }
+    })
     const tlsOpts = {
-      cert: defaults.cert,
-      key: defaults.key,
+      cert: rsa === -1 ? defaults.cert : defaults.cert[rsa],
+      key: rsa === -1 ? defaults.key : defaults.key[rsa],
       SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
-        cb(null, this.contextFor(servername) ?? this.defaultContext ?? undefined)
+        const ctx = this.contextFor(servername)
+        if (ctx !== null || this.acme === null) {
+          cb(null, ctx ?? this.defaultContext ?? undefined)
+          return
+        }
+        this.acme.contextFor(servername).then(
+          (found) => cb(null, found ?? this.defaultContext ?? undefined),
+          () => cb(null, this.defaultContext ?? undefined),
+        )
       },
     }
     const server = l.http2

@@ -36,6 +36,7 @@ const fieldMap = (fields: Json[]) => {
 /** The bundled plugins of issue 4 (plugins.md §6), sorted. */
 const BUNDLED = [
   'acl',
+  'acme',
   'ai-proxy',
   'basic-auth',
   'bot-detection',

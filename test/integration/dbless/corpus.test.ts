@@ -3,10 +3,9 @@
 // `POST /config` on a DB-less node: the valid ones load and their routes answer on the proxy; the
 // others are refused with Kong's error shape and the README's reason.
 //
-// Two files that Kong finds valid use bundled Kong plugins Silverback does not ship yet. They are
-// listed in GAPS with what is missing, and the test checks that exactly that is reported: when a
-// plugin lands, the file moves to VALID. (The two files with Lua in pre-/post-function load since
-// those plugins run Lua snippets.)
+// Every file Kong finds valid loads here too (the two with Lua in pre-/post-function included).
+// GAPS is where a valid file would go, with the bundled plugins it lacks, if one did not: the
+// test then checks that exactly those are reported.
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -30,6 +29,7 @@ const VALID = [
   'TechLory__kong-gateway-ha__kong.yml',
   'akaiserg__kong-dbless-multi-jwt-validation__kong.yml',
   'dinokey__kong-dbless-example__kong-grpc.yml',
+  'hunzo__kong-dbless-acme__kong.yml',
   'hyperdigitalplatform__cns-live__kong.yml',
   'jesperancinha__healthy-cameras__kong.yml',
   'jonathanlazaro1__kong-dbless-sample__kong.json',
@@ -40,7 +40,7 @@ const VALID = [
 
 /** Kong: valid. Silverback lacks these bundled plugins. */
 const GAPS: Record<string, { plugins: string[] }> = {
-  'hunzo__kong-dbless-acme__kong.yml': { plugins: ['acme'] },
+  // (none left: every file Kong loads loads here too)
 }
 
 /** Kong: needs a custom or Enterprise plugin or entity; refused naming it. */
