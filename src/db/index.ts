@@ -1,5 +1,7 @@
 // Opening the store: the strategy chosen by `database`, the entity schemas of this node (core
 // entities plus what the loaded plugins add) and their migrations.
+import { readFileSync } from 'node:fs'
+import tls from 'node:tls'
 import type { Conf } from '../conf/index.js'
 import type { PluginRegistry } from '../plugins/registry.js'
 import { DB } from './dao/db.js'
@@ -45,10 +47,23 @@ export function postgresOptions(conf: Partial<Conf>): PostgresOptions {
     schema: str(conf.pg_schema),
     ssl: conf.pg_ssl === true,
     sslVerify: conf.pg_ssl_verify === true,
+    trustedCa: trustedCertificates(conf),
     timeoutMs: num(conf.pg_timeout) ?? 5000,
     ...(poolSize ? { poolSize } : {}),
   }
   return { ...main, readOnly: readOnlyOptions(conf, main) }
+}
+
+/**
+ * The certificates `pg_ssl_verify` trusts, as Kong: `lua_ssl_trusted_certificate` (PEM files,
+ * and `system` for the system store). Undefined: the system store alone (Node's default).
+ */
+function trustedCertificates(conf: Partial<Conf>): string[] | undefined {
+  const list = (conf.lua_ssl_trusted_certificate as string[] | null | undefined) ?? ['system']
+  const files = list.filter((entry) => entry !== 'system')
+  if (files.length === 0) return undefined
+  const pems = files.map((file) => readFileSync(file, 'utf8'))
+  return list.includes('system') ? [...tls.rootCertificates, ...pems] : pems
 }
 
 /**
@@ -68,6 +83,7 @@ function readOnlyOptions(conf: Partial<Conf>, main: PostgresOptions): PostgresOp
     schema: str(conf.pg_ro_schema) ?? main.schema,
     ssl: bool(conf.pg_ro_ssl) ?? main.ssl,
     sslVerify: bool(conf.pg_ro_ssl_verify) ?? main.sslVerify,
+    trustedCa: main.trustedCa,
     timeoutMs: num(conf.pg_ro_timeout) ?? main.timeoutMs,
     ...(poolSize ? { poolSize } : {}),
   }

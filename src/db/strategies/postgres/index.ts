@@ -177,6 +177,8 @@ export interface PostgresOptions {
   schema?: string | null
   ssl?: boolean
   sslVerify?: boolean
+  /** PEM certificates `sslVerify` trusts (default: the system store). */
+  trustedCa?: string[]
   /** Connect and query timeout, ms (`pg_timeout`). */
   timeoutMs?: number
   poolSize?: number
@@ -191,7 +193,9 @@ function clientConfig(opts: PostgresOptions): pg.ClientConfig {
     database: opts.database,
     user: opts.user,
     password: opts.password ?? undefined,
-    ssl: opts.ssl ? { rejectUnauthorized: opts.sslVerify === true } : undefined,
+    ssl: opts.ssl
+      ? { rejectUnauthorized: opts.sslVerify === true, ...(opts.trustedCa ? { ca: opts.trustedCa } : {}) }
+      : undefined,
     connectionTimeoutMillis: opts.timeoutMs ?? 5000,
     query_timeout: opts.timeoutMs ?? 5000,
     ...(opts.schema ? { options: searchPathOption(opts.schema) } : {}),
