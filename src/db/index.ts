@@ -47,11 +47,16 @@ export function postgresOptions(conf: Partial<Conf>): PostgresOptions {
     schema: str(conf.pg_schema),
     ssl: conf.pg_ssl === true,
     sslVerify: conf.pg_ssl_verify === true,
-    trustedCa: trustedCertificates(conf),
+    ...optional('trustedCa', trustedCertificates(conf)),
     timeoutMs: num(conf.pg_timeout) ?? 5000,
     ...(poolSize ? { poolSize } : {}),
   }
   return { ...main, readOnly: readOnlyOptions(conf, main) }
+}
+
+/** `{[key]: value}`, or nothing when the value is undefined (no undefined keys in options). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>)
 }
 
 /**
@@ -83,7 +88,7 @@ function readOnlyOptions(conf: Partial<Conf>, main: PostgresOptions): PostgresOp
     schema: str(conf.pg_ro_schema) ?? main.schema,
     ssl: bool(conf.pg_ro_ssl) ?? main.ssl,
     sslVerify: bool(conf.pg_ro_ssl_verify) ?? main.sslVerify,
-    trustedCa: main.trustedCa,
+    ...optional('trustedCa', main.trustedCa),
     timeoutMs: num(conf.pg_ro_timeout) ?? main.timeoutMs,
     ...(poolSize ? { poolSize } : {}),
   }
