@@ -8,9 +8,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { runCli } from '../../helpers/cli.js'
 import { type Gateway, request, startGateway } from '../../helpers/gateway.js'
 import { echoed } from '../../helpers/plugins.js'
-import { send, untilStatus } from '../../helpers/proxy.js'
+import { send, until, untilStatus } from '../../helpers/proxy.js'
 import { startUpstream, type Upstream } from '../../helpers/upstream.js'
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex')
@@ -277,6 +278,22 @@ describe('DB-less mode (database = off)', () => {
     })
     const local = { ...doc, plugins: [{ name: 'rate-limiting', config: { minute: 10, policy: 'local' } }] }
     assert.equal((await request(gw.admin, 'POST', '/config', { json: local })).status, 201)
+  })
+
+  it('reload reads declarative_config again; a file that does not validate leaves the running one', async () => {
+    writeFileSync(
+      file,
+      `_format_version: "3.0"\nservices:\n- name: reloaded\n  url: ${up.url}\n  routes:\n  - paths: [/reloaded]\n`,
+    )
+    const res = await runCli(['reload', '-p', gw.prefix])
+    assert.equal(res.code, 0, res.stderr)
+    await untilStatus(`${gw.proxy}/reloaded`, 200)
+    writeFileSync(file, '_format_version: "3.0"\nservices:\n- name: broken\n')
+    // reload signals the node (as Kong's does): the failure is in the error log, and the node
+    // keeps serving the last configuration
+    assert.equal((await runCli(['reload', '-p', gw.prefix])).code, 0)
+    await until(async () => /error parsing declarative config file/.test(gw.errorLog()), 10_000)
+    assert.equal((await send(`${gw.proxy}/reloaded`)).status, 200)
   })
 
   it('GET /config round-trips through POST /config', async () => {
