@@ -5,7 +5,7 @@
 import type { EntityHooks, HookContext } from '../../db/dao/hooks.js'
 import { defineEntity } from '../../db/schema/entity.js'
 import { f } from '../../db/schema/field.js'
-import type { FieldErrors } from '../../db/schema/record.js'
+import { type FieldErrors, isNonEmpty } from '../../db/schema/record.js'
 import { typedefs } from '../../db/schema/typedefs.js'
 import type { Row } from '../../db/strategies/strategy.js'
 import { hashPassword } from './crypto.js'
@@ -28,13 +28,6 @@ export const basicauthCredentials = defineEntity({
   },
 })
 
-/** Kong's is_nonempty: not absent, null, an empty string or an empty table. */
-function nonEmpty(v: unknown): boolean {
-  if (v === undefined || v === null || v === '') return false
-  if (typeof v === 'object') return Object.keys(v).length > 0
-  return true
-}
-
 function consumerIdOf(row: Row | null | undefined): unknown {
   const c = row?.consumer
   return c !== null && typeof c === 'object' ? (c as Row).id : undefined
@@ -52,15 +45,15 @@ export const basicauthHooks: EntityHooks = {
     const input = ctx.input
     const needsChanged =
       ctx.context === 'update' && !!ctx.old && consumerIdOf(input) !== consumerIdOf(ctx.old)
-    if (!needsChanged && !nonEmpty(input.password)) return undefined
+    if (!needsChanged && !isNonEmpty(input.password)) return undefined
     const source = needsChanged ? input : entity
-    const set = [nonEmpty(source.password), nonEmpty(consumerIdOf(source))]
+    const set = [isNonEmpty(source.password), isNonEmpty(consumerIdOf(source))]
     if (set[0] === set[1]) return undefined
     return { '@entity': [MUTUALLY_REQUIRED] }
   },
   /** Hashes the password whenever the input carries one (never when it is absent). */
   transform(entity: Row, ctx: HookContext): Row {
-    if (!nonEmpty(ctx.input.password)) return entity
+    if (!isNonEmpty(ctx.input.password)) return entity
     const consumerId = consumerIdOf(entity)
     if (typeof consumerId !== 'string' || typeof entity.password !== 'string') return entity
     return { ...entity, password: hashPassword(consumerId, entity.password) }

@@ -4,7 +4,7 @@
 import type { EntityHooks, HookContext } from '../../db/dao/hooks.js'
 import { defineEntity } from '../../db/schema/entity.js'
 import { f } from '../../db/schema/field.js'
-import type { FieldErrors } from '../../db/schema/record.js'
+import { type FieldErrors, isNonEmpty } from '../../db/schema/record.js'
 import { typedefs } from '../../db/schema/typedefs.js'
 import type { Row } from '../../db/strategies/strategy.js'
 import { hashSecret } from './secret.js'
@@ -76,13 +76,6 @@ export const oauth2Tokens = defineEntity({
   },
 })
 
-/** Kong's is_nonempty: not absent, null, an empty string or an empty table (`false` counts). */
-function nonEmpty(v: unknown): boolean {
-  if (v === undefined || v === null || v === '') return false
-  if (typeof v === 'object') return Object.keys(v).length > 0
-  return true
-}
-
 const MUTUALLY_REQUIRED = "all or none of these fields must be set: 'hash_secret', 'client_secret'"
 
 /**
@@ -99,17 +92,17 @@ export const oauth2CredentialHooks: EntityHooks = {
    */
   validate(entity: Row, ctx: HookContext): FieldErrors | undefined {
     const input = ctx.input
-    const noneSet = !nonEmpty(input.hash_secret)
+    const noneSet = !isNonEmpty(input.hash_secret)
     const needsChanged =
       ctx.context === 'update' && !!ctx.old && input.client_secret !== ctx.old.client_secret
     if (!needsChanged && noneSet) return undefined
     const source = needsChanged ? input : entity
-    const set = [nonEmpty(source.hash_secret), nonEmpty(source.client_secret)]
+    const set = [isNonEmpty(source.hash_secret), isNonEmpty(source.client_secret)]
     if (set[0] === set[1]) return undefined
     return { '@entity': [MUTUALLY_REQUIRED] }
   },
   transform(entity: Row, ctx: HookContext): Row {
-    if (!nonEmpty(ctx.input.hash_secret)) return entity
+    if (!isNonEmpty(ctx.input.hash_secret)) return entity
     return hashed(entity)
   },
   /** A declarative file gives secrets in clear (an export with `_transform: false` does not). */
@@ -119,7 +112,7 @@ export const oauth2CredentialHooks: EntityHooks = {
 }
 
 function hashed(entity: Row): Row {
-  if (entity.hash_secret !== true || !nonEmpty(entity.client_secret)) return entity
+  if (entity.hash_secret !== true || !isNonEmpty(entity.client_secret)) return entity
   if (typeof entity.client_secret !== 'string') return entity
   return { ...entity, client_secret: hashSecret(entity.client_secret) }
 }
